@@ -1,0 +1,1 @@
+"""User accounts, roles, login, token refresh and revocation."""

@@ -1,0 +1,54 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from assembly import __version__
+from assembly.core.errors import exception_handlers
+from assembly.core.health import HealthController
+from assembly.core.logging import configure_logging
+from assembly.core.middleware import RequestContextMiddleware, require_json_body
+from assembly.db import Database, provide_db_session
+from assembly.settings import Settings
+
+__all__ = ("create_app", "create_app_from_env")
+
+
+def create_app(settings: Settings) -> Litestar:
+    """Build the application for ``settings``; nothing is read from the environment here."""
+    configure_logging(settings.log_level, settings.log_format)
+    database = Database(settings)
+    app = Litestar(
+        route_handlers=[HealthController],
+        dependencies={"db_session": Provide(provide_db_session)},
+        exception_handlers=exception_handlers,
+        before_request=require_json_body,
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        request_max_body_size=settings.max_request_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="assembly API",
+            version=__version__,
+            description="Deliberation and voting for a world assembly of local and regional governments.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
+        ),
+        state=State({"database": database, "settings": settings}),
+        on_shutdown=[database.dispose],
+        logging_config=None,
+        debug=False,
+    )
+    # Wrap the whole handler (router, exception handling, CORS) so routing errors get the same
+    # request id and security headers as everything else.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, hsts=settings.hsts)
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for the server processes: read the settings the parent process validated."""
+    return create_app(Settings.from_env())
