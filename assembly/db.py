@@ -29,6 +29,8 @@ from assembly.settings import Settings
 
 # Each domain's models module registers its tables on the shared metadata when imported.
 from assembly.accounts import models as _accounts_models  # noqa: F401  # isort: skip
+from assembly.members import models as _members_models  # noqa: F401  # isort: skip
+from assembly.audit import models as _audit_models  # noqa: F401  # isort: skip
 
 __all__ = (
     "Database",

@@ -1,0 +1,1 @@
+"""The member register: member governments and associations, with CSV import."""
