@@ -10,6 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from assembly import __version__
+from assembly.accounts.auth import create_jwt_auth
 from assembly.core.errors import exception_handlers
 from assembly.core.health import HealthController
 from assembly.core.logging import configure_logging
@@ -24,6 +25,7 @@ def create_app(settings: Settings) -> Litestar:
     """Build the application for ``settings``; nothing is read from the environment here."""
     configure_logging(settings.log_level, settings.log_format)
     database = Database(settings)
+    jwt_auth = create_jwt_auth(settings)
     app = Litestar(
         route_handlers=[HealthController],
         dependencies={"db_session": Provide(provide_db_session)},
@@ -38,8 +40,9 @@ def create_app(settings: Settings) -> Litestar:
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
         ),
-        state=State({"database": database, "settings": settings}),
+        state=State({"database": database, "settings": settings, "jwt_auth": jwt_auth}),
         on_shutdown=[database.dispose],
+        on_app_init=[jwt_auth.on_app_init],
         logging_config=None,
         debug=False,
     )

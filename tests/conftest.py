@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.app import create_app
 from assembly.db import Database, run_upgrade
 from assembly.settings import Settings, normalize_database_url
+from tests.helpers import run_lifespan
 
 PREFIX = os.environ.get("ASSEMBLY_TEST_DB_PREFIX", "assembly_test").lower()
 _counter = itertools.count()
@@ -65,7 +66,7 @@ def pg_server_url() -> Iterator[str]:
     if configured:
         yield normalize_database_url(configured, variable="ASSEMBLY_TEST_DATABASE_URL")
         return
-    from assembly.core.embedded_postgres import EmbeddedPostgres
+    from assembly.core.embedded_postgres import EmbeddedPostgres  # noqa: PLC0415  (only without a server URL)
 
     with tempfile.TemporaryDirectory(prefix="assembly-test-pg-") as directory:
         server = EmbeddedPostgres(Path(directory), fsync=False)
@@ -125,13 +126,6 @@ async def session(database: Database) -> AsyncIterator[AsyncSession]:
     """A session for service tests; the test commits when it means to."""
     async with database.sessionmaker() as db_session:
         yield db_session
-
-
-async def run_lifespan(app: Litestar, started: asyncio.Event, stop: asyncio.Event) -> None:
-    """Run the app's lifespan in one task, so startup and shutdown happen in the same task."""
-    async with app.lifespan():
-        started.set()
-        await stop.wait()
 
 
 @pytest.fixture

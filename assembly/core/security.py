@@ -7,11 +7,13 @@ request of the worker, so both hashing and verifying run in a thread.
 from __future__ import annotations
 
 import asyncio
+import uuid
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-__all__ = ("hash_password", "password_hasher", "verify_password")
+__all__ = ("Principal", "hash_password", "password_hasher", "verify_password")
 
 password_hasher = PasswordHasher(type=Type.ID)
 """argon2id with argon2-cffi's current defaults (RFC 9106 low-memory profile)."""
@@ -33,3 +35,17 @@ def _verify(password_hash: str, password: str) -> tuple[bool, bool]:
 async def verify_password(password_hash: str, password: str) -> tuple[bool, bool]:
     """Return (the password matches, the hash should be recomputed with the current parameters)."""
     return await asyncio.to_thread(_verify, password_hash, password)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: set as ``request.user`` by the token middleware for authenticated requests."""
+
+    user_id: uuid.UUID
+    """The account's id (the token's ``sub``)."""
+
+    is_admin: bool
+    """Secretariat administrator (the one global role)."""
+
+    session_id: uuid.UUID | None = None
+    """The login session (refresh-token family) the access token belongs to; logout revokes it."""

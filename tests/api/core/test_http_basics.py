@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.app import create_app
 from assembly.settings import Settings
-from tests.conftest import run_lifespan
+from tests.helpers import api_client
 
 PROBLEM = "application/problem+json"
+PUBLIC = {"exclude_from_auth": True}
 
 
 class Echo(msgspec.Struct, forbid_unknown_fields=True):
@@ -28,22 +29,27 @@ class Echo(msgspec.Struct, forbid_unknown_fields=True):
     count: int
 
 
-@post("/api/test/echo", operation_id="TestEcho", sync_to_thread=False)
+@post("/api/test/echo", operation_id="TestEcho", sync_to_thread=False, opt=PUBLIC)
 def echo(data: JSONBody[Echo]) -> Echo:
     return data
 
 
-@post("/api/test/boom", operation_id="TestBoom", sync_to_thread=False)
+@post("/api/test/boom", operation_id="TestBoom", sync_to_thread=False, opt=PUBLIC)
 def boom() -> None:
     raise RuntimeError("secret internals at /etc/assembly/key")
 
 
-@get("/api/test/db", operation_id="TestDb")
+@get("/api/test/private", operation_id="TestPrivate")
+async def private_route() -> dict[str, str]:
+    return {"secret": "only with a token"}
+
+
+@get("/api/test/db", operation_id="TestDb", opt=PUBLIC)
 async def db_route(db_session: NamedDependency[AsyncSession]) -> dict[str, int]:
     return {"one": int(await db_session.scalar(text("SELECT 1")) or 0)}
 
 
-@post("/api/test/deferred", operation_id="TestDeferred")
+@post("/api/test/deferred", operation_id="TestDeferred", opt=PUBLIC)
 async def deferred_route(db_session: NamedDependency[AsyncSession]) -> dict[str, str]:
     # Two equal keys pass the flush; the deferred constraint fails only at COMMIT.
     await db_session.execute(text("INSERT INTO deferred_probe (k) VALUES (1), (1)"))
@@ -51,7 +57,7 @@ async def deferred_route(db_session: NamedDependency[AsyncSession]) -> dict[str,
 
 
 def _with_test_routes(application: Litestar) -> Litestar:
-    for handler in (echo, boom, db_route, deferred_route):
+    for handler in (echo, boom, db_route, deferred_route, private_route):
         application.register(handler)
     return application
 
@@ -64,17 +70,8 @@ async def api(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _client_for(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    import asyncio
-
-    application = _with_test_routes(create_app(settings))
-    started, stop = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(run_lifespan(application, started, stop))
-    await started.wait()
-    transport = httpx.ASGITransport(app=application)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with api_client(settings, _with_test_routes(create_app(settings))) as client:
         yield client
-    stop.set()
-    await task
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -237,3 +234,9 @@ async def test_database_down_gives_503_problem() -> None:
         assert response.headers["retry-after"]
         live = await client.get("/health/live")
         assert live.status_code == 200
+
+
+async def test_route_without_token_is_401_problem(api: httpx.AsyncClient) -> None:
+    response = await api.get("/api/test/private")
+    assert_problem(response, 401, "unauthorized")
+    assert "only with a token" not in response.text
