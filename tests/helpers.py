@@ -64,8 +64,8 @@ async def make_user(
     return user
 
 
-def bearer(app: Litestar, user: User | uuid.UUID, session_id: uuid.UUID | None = None) -> dict[str, str]:
-    """Authorization header with a fresh access token for ``user``."""
+async def bearer(app: Litestar, user: User | uuid.UUID, session_id: uuid.UUID | None = None) -> dict[str, str]:
+    """Authorization header with a fresh access token for ``user`` (``await bearer(app, user)``)."""
     user_id = user if isinstance(user, uuid.UUID) else user.id
     token = issue_access_token(app.state.jwt_auth, app.state.settings, user_id, session_id)
     return {"Authorization": f"Bearer {token}"}
