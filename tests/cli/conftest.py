@@ -26,7 +26,7 @@ def command_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def run_cli(*args: str, env: Mapping[str, str] | None = None, stdin: str | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603  (our own command, fixed arguments)
+    return subprocess.run(
         [sys.executable, "-m", "assembly", *args],
         env=command_env(env),
         input=stdin,

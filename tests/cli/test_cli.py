@@ -149,7 +149,7 @@ def _wait_ready(base: str, process: subprocess.Popen[str], timeout: float = 60) 
 async def test_serve_runs_worker_processes_and_stops_on_sigterm(database_url: str, secret_key: str) -> None:
     port = free_port()
     env = command_env({"ASSEMBLY_DATABASE_URL": database_url, "ASSEMBLY_SECRET_KEY": secret_key})
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "assembly", "serve", "--port", str(port), "--workers", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -172,5 +172,6 @@ async def test_serve_runs_worker_processes_and_stops_on_sigterm(database_url: st
     assert process.returncode == 0
     assert process.stderr is not None
     log = process.stderr.read()
-    assert '"event": "request"' in log and '"request_id"' in log
+    assert '"event": "request"' in log
+    assert '"request_id"' in log
     assert secret_key not in log
