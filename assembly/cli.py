@@ -245,7 +245,7 @@ def demo(host: str | None, port: int | None, workers: int, reset: bool) -> None:
         click.echo(demo_banner(settings, logins, where))
         _run_server(settings)
     finally:
-        if embedded is not None:
+        if embedded is not None and embedded.running:
             embedded.stop()
             click.echo("Embedded PostgreSQL stopped.")
 

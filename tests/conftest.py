@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -57,6 +58,19 @@ async def _admin_execute(server_url: str, *statements: str) -> None:
             await connection.execute(statement)
     finally:
         await connection.close()
+
+
+@pytest.fixture
+def pg_data_dir() -> Iterator[Path]:
+    """An empty directory for an embedded PostgreSQL of the test's own.
+
+    Not pytest's ``tmp_path``: as root that lies under a mode-700 directory that the unprivileged
+    user running PostgreSQL cannot enter.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="assembly-pg-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -103,7 +103,8 @@ async def test_db_commands_migrate_an_empty_database(pg_server_url: str) -> None
         current = await asyncio.to_thread(run_cli, "db", "current", env=env)
         assert current.returncode == 0, current.stdout
         check = await asyncio.to_thread(run_cli, "db", "check", env=env)
-        assert (check.returncode, check.stdout.strip()) == (0, "Models and migrations agree.")
+        assert check.returncode == 0, check.stderr
+        assert "Models and migrations agree." in check.stdout
         down = await asyncio.to_thread(run_cli, "db", "downgrade", "base", env=env)
         assert down.returncode == 0, down.stderr
         again = await asyncio.to_thread(run_cli, "db", "current", env=env)
@@ -149,29 +150,27 @@ def _wait_ready(base: str, process: subprocess.Popen[str], timeout: float = 60) 
 async def test_serve_runs_worker_processes_and_stops_on_sigterm(database_url: str, secret_key: str) -> None:
     port = free_port()
     env = command_env({"ASSEMBLY_DATABASE_URL": database_url, "ASSEMBLY_SECRET_KEY": secret_key})
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "assembly", "serve", "--port", str(port), "--workers", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await asyncio.to_thread(_wait_ready, base, process)
-        async with httpx.AsyncClient(base_url=base) as client:
-            answers = await asyncio.gather(*(client.get("/health/ready") for _ in range(20)))
-            assert {a.status_code for a in answers} == {200}
-            missing = await client.get("/api/nothing")
-            assert missing.status_code == 404
-            assert missing.headers["content-type"].startswith("application/problem+json")
-    finally:
-        process.send_signal(signal.SIGTERM)
+    ) as process:
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
+            await asyncio.to_thread(_wait_ready, base, process)
+            async with httpx.AsyncClient(base_url=base) as client:
+                answers = await asyncio.gather(*(client.get("/health/ready") for _ in range(20)))
+                assert {a.status_code for a in answers} == {200}
+                missing = await client.get("/api/nothing")
+                assert missing.status_code == 404
+                assert missing.headers["content-type"].startswith("application/problem+json")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                _, log = await asyncio.to_thread(process.communicate, timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
     assert process.returncode == 0
-    assert process.stderr is not None
-    log = process.stderr.read()
     assert '"event": "request"' in log
     assert '"request_id"' in log
     assert secret_key not in log
