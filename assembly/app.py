@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
@@ -11,11 +12,19 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from assembly import __version__
 from assembly.accounts.auth import create_jwt_auth
+from assembly.accounts.controllers import AuthController, UserController
+from assembly.assemblies.controllers import (
+    AssemblyController,
+    DelegationController,
+    MyAssembliesController,
+    ProxyController,
+)
 from assembly.core.errors import exception_handlers
 from assembly.core.health import HealthController
 from assembly.core.logging import configure_logging
 from assembly.core.middleware import RequestContextMiddleware, require_json_body
 from assembly.db import Database, provide_db_session
+from assembly.members.controllers import MemberController
 from assembly.settings import Settings
 
 __all__ = ("create_app", "create_app_from_env")
@@ -27,7 +36,10 @@ def create_app(settings: Settings) -> Litestar:
     database = Database(settings)
     jwt_auth = create_jwt_auth(settings)
     app = Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[
+            HealthController, AuthController, UserController, MemberController,
+            AssemblyController, DelegationController, ProxyController, MyAssembliesController,
+        ],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=exception_handlers,
         before_request=require_json_body,
@@ -48,7 +60,11 @@ def create_app(settings: Settings) -> Litestar:
     )
     # Wrap the whole handler (router, exception handling, CORS) so routing errors get the same
     # request id and security headers as everything else.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, hsts=settings.hsts)
+    handler = app.asgi_handler
+    if settings.trusted_proxies:
+        # Only a trusted proxy may say who the client is (login throttling counts per client address).
+        handler = wrap_asgi_with_proxy_headers(handler, trusted_hosts=list(settings.trusted_proxies))
+    app.asgi_handler = RequestContextMiddleware(handler, hsts=settings.hsts)
     return app
 
 

@@ -7,6 +7,7 @@ variable, so the CLI can print it and exit without a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -106,6 +107,18 @@ def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return origins
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name, "")
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            msg = f"{name}: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+            raise SettingsError(msg) from None
+    return items
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Validated configuration of one `assembly` process."""
@@ -164,6 +177,9 @@ class Settings:
     hsts: bool = False
     """ASSEMBLY_HSTS: send Strict-Transport-Security; turn on only behind HTTPS."""
 
+    trusted_proxies: tuple[str, ...] = ()
+    """ASSEMBLY_TRUSTED_PROXIES: addresses or networks of reverse proxies whose X-Forwarded-For is believed."""
+
     def __post_init__(self) -> None:
         if self.database_url:
             object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
@@ -197,6 +213,7 @@ class Settings:
             log_format="console" if log_format == "console" else "json",
             data_dir=env.get("ASSEMBLY_DATA_DIR", "").strip() or None,
             hsts=_bool(env, "ASSEMBLY_HSTS", default=False),
+            trusted_proxies=_networks(env, "ASSEMBLY_TRUSTED_PROXIES"),
         )
 
     def with_database(self, url: str) -> Settings:

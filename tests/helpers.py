@@ -11,8 +11,9 @@ import httpx
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.accounts.auth import issue_access_token
+from assembly.accounts.auth import TokenIssuer
 from assembly.accounts.models import User
+from assembly.accounts.services import ClientInfo, start_login_session
 from assembly.app import create_app
 from assembly.settings import Settings
 
@@ -64,8 +65,16 @@ async def make_user(
     return user
 
 
-async def bearer(app: Litestar, user: User | uuid.UUID, session_id: uuid.UUID | None = None) -> dict[str, str]:
-    """Authorization header with a fresh access token for ``user`` (``await bearer(app, user)``)."""
+async def bearer(app: Litestar, user: User | uuid.UUID) -> dict[str, str]:
+    """Authorization header with a fresh access token for ``user`` (``await bearer(app, user)``).
+
+    Opens a real login session through the accounts service (committed), so the token passes the same
+    checks as one from ``POST /api/auth/login``; logging out or deactivating the user revokes it.
+    """
     user_id = user if isinstance(user, uuid.UUID) else user.id
-    token = issue_access_token(app.state.jwt_auth, app.state.settings, user_id, session_id)
-    return {"Authorization": f"Bearer {token}"}
+    tokens = TokenIssuer(jwt_auth=app.state.jwt_auth, settings=app.state.settings)
+    async with app.state.database.sessionmaker() as session, session.begin():
+        issued = await start_login_session(
+            session, tokens, user_id=user_id, client=ClientInfo(address="127.0.0.1", user_agent="tests")
+        )
+    return {"Authorization": f"Bearer {issued.access_token}"}

@@ -225,7 +225,9 @@ def _field_errors(extra: Any) -> list[dict[str, str]]:
             if isinstance(item, Mapping):
                 key = str(item.get("key") or "body")
                 source = item.get("source")
-                field = key if source in {None, "body"} else f"{source}.{key}"
+                # Litestar gives the source as a ParamType enum member; its value is the readable word.
+                source_name = getattr(source, "value", source)
+                field = key if source_name in {None, "body"} else f"{source_name}.{key}"
                 out.append({"field": field, "message": str(item.get("message", "invalid value"))})
     return out
 

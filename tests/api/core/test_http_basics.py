@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import httpx
 import msgspec
 import pytest
-from litestar import Litestar, get, post
+from litestar import Litestar, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from sqlalchemy import text
@@ -240,3 +240,22 @@ async def test_route_without_token_is_401_problem(api: httpx.AsyncClient) -> Non
     response = await api.get("/api/test/private")
     assert_problem(response, 401, "unauthorized")
     assert "only with a token" not in response.text
+
+
+@get("/api/test/whoami", operation_id="TestWhoAmI", opt=PUBLIC)
+async def whoami(request: Request[Any, Any, Any]) -> dict[str, str]:
+    return {"client": request.client.host if request.client else ""}
+
+
+async def test_forwarded_for_is_believed_only_from_a_trusted_proxy(settings: Settings) -> None:
+    headers = {"X-Forwarded-For": "203.0.113.9"}
+    plain = create_app(settings)
+    plain.register(whoami)
+    async with api_client(settings, plain) as client:
+        assert (await client.get("/api/test/whoami", headers=headers)).json()["client"] == "127.0.0.1"
+    trusting = Settings(database_url=settings.database_url, secret_key=settings.secret_key,
+                        trusted_proxies=("127.0.0.1",))
+    behind_proxy = create_app(trusting)
+    behind_proxy.register(whoami)
+    async with api_client(trusting, behind_proxy) as client:
+        assert (await client.get("/api/test/whoami", headers=headers)).json()["client"] == "203.0.113.9"

@@ -47,6 +47,7 @@ def test_postgres_urls_are_normalized_to_asyncpg(raw: str, expected: str) -> Non
         ({"ASSEMBLY_CORS_ORIGINS": "example.org"}, "ASSEMBLY_CORS_ORIGINS: 'example.org' is not an origin"),
         ({"ASSEMBLY_MAX_REQUEST_BODY": "10"}, "ASSEMBLY_MAX_REQUEST_BODY: must be between"),
         ({"ASSEMBLY_ACCESS_TOKEN_TTL": "-5"}, "ASSEMBLY_ACCESS_TOKEN_TTL"),
+        ({"ASSEMBLY_TRUSTED_PROXIES": "10.0.0.1, proxy.local"}, "'proxy.local' is not an IP address"),
     ],
 )
 def test_bad_values_give_one_line_naming_the_variable(env: dict[str, str], fragment: str) -> None:
