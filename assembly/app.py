@@ -24,6 +24,8 @@ from assembly.core.health import HealthController
 from assembly.core.logging import configure_logging
 from assembly.core.middleware import RequestContextMiddleware, require_json_body
 from assembly.db import Database, provide_db_session
+from assembly.live.controllers import LiveController
+from assembly.live.hub import EventHub
 from assembly.members.controllers import MemberController
 from assembly.settings import Settings
 
@@ -34,10 +36,11 @@ def create_app(settings: Settings) -> Litestar:
     """Build the application for ``settings``; nothing is read from the environment here."""
     configure_logging(settings.log_level, settings.log_format)
     database = Database(settings)
+    live_hub = EventHub(settings.require_database_url())
     jwt_auth = create_jwt_auth(settings)
     app = Litestar(
         route_handlers=[
-            HealthController, AuthController, UserController, MemberController,
+            HealthController, AuthController, UserController, MemberController, LiveController,
             AssemblyController, DelegationController, ProxyController, MyAssembliesController,
         ],
         dependencies={"db_session": Provide(provide_db_session)},
@@ -52,8 +55,8 @@ def create_app(settings: Settings) -> Litestar:
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
         ),
-        state=State({"database": database, "settings": settings, "jwt_auth": jwt_auth}),
-        on_shutdown=[database.dispose],
+        state=State({"database": database, "settings": settings, "jwt_auth": jwt_auth, "live_hub": live_hub}),
+        on_shutdown=[live_hub.close, database.dispose],
         on_app_init=[jwt_auth.on_app_init],
         logging_config=None,
         debug=False,

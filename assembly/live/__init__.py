@@ -1,0 +1,1 @@
+"""Live updates: events sent with PostgreSQL NOTIFY on commit, streamed to clients over SSE."""
