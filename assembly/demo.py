@@ -7,17 +7,35 @@ The demo passwords are public by design; never run the demo against a production
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.accounts.models import User
 from assembly.accounts.services import create_user
+from assembly.assemblies.models import Assembly, AssemblyRoleKind, BodyKind, DelegateRole
+from assembly.assemblies.rules import ProxyPolicy, RuleSet
+from assembly.assemblies.services import (
+    accept_credentials,
+    assign_role,
+    check_in,
+    create_assembly,
+    grant_proxy,
+    open_assembly,
+    register_delegation,
+    replace_delegates,
+)
+from assembly.core.security import Principal
 from assembly.db import session_scope
+from assembly.members.models import Member
+from assembly.members.services import import_register
 from assembly.settings import Settings
 
-__all__ = ("DEMO_DATABASE", "DemoLogin", "demo_banner", "load_or_create_secret", "seed_demo")
+__all__ = ("DEMO_ASSEMBLY", "DEMO_DATABASE", "DemoLogin", "demo_banner", "load_or_create_secret", "seed_demo")
 
 DEMO_DATABASE = "assembly_demo"
 """Name of the database the demo creates on the embedded PostgreSQL."""
@@ -56,19 +74,83 @@ def load_or_create_secret(data_dir: Path) -> str:
     return key
 
 
+DEMO_ASSEMBLY = "World Council 2026, Barcelona"
+
+# A small register: three cities with delegates who log in, one that votes by proxy, one in arrears
+# (accredited, may speak, holds no vote), and an associate member (no vote under UCLG Art 36).
+DEMO_REGISTER = """key,name,kind,country,region,section,population,membership_category,fees_paid_through
+ES-BCN,Barcelona,local_government,ES,europe,metropolitan,1660000,A,2026
+ZA-ETH,eThekwini (Durban),metropolis,ZA,africa,metropolitan,3900000,A,2026
+CO-BOG,Bogota,local_government,CO,latin_america,metropolitan,7900000,A,2026
+CA-MTL,Montreal,local_government,CA,north_america,metropolitan,1760000,B,2026
+PT-LIS,Lisbon,local_government,PT,europe,,545000,B,2022
+KR-SEO,Seoul,metropolis,KR,asia_pacific,metropolitan,9400000,A,2026
+TR-UCLGMEWA,UCLG Middle East and West Asia,section,TR,middle_east_west_asia,regional,,,
+FR-CITES,Cites Unies France,associate,FR,europe,,,,2026
+"""
+
+# (member key, e-mail of the delegation's head and designated voter, or None)
+DEMO_DELEGATIONS: tuple[tuple[str, str | None], ...] = (
+    ("ES-BCN", "barcelona@demo.assembly.test"),
+    ("ZA-ETH", "durban@demo.assembly.test"),
+    ("CO-BOG", "bogota@demo.assembly.test"),
+    ("CA-MTL", None),
+    ("PT-LIS", None),
+)
+
+
+async def _seed_users(session: AsyncSession) -> dict[str, uuid.UUID]:
+    rows = (await session.execute(select(User.email, User.id))).all()
+    existing: dict[str, uuid.UUID] = dict(rows)
+    for login in DEMO_LOGINS:
+        if login.email not in existing:
+            user = await create_user(session, email=login.email, full_name=login.full_name,
+                                     password=login.password, is_admin=login.is_admin)
+            existing[user.email] = user.id
+    return existing
+
+
+async def _seed_assembly(session: AsyncSession, users: dict[str, uuid.UUID]) -> None:
+    if await session.scalar(select(Assembly.id).where(Assembly.name == DEMO_ASSEMBLY)) is not None:
+        return
+    admin = Principal(user_id=users["admin@demo.assembly.test"], is_admin=True)
+    await import_register(session, actor_user_id=admin.user_id, data=DEMO_REGISTER.encode())
+    rules = RuleSet(proxies=ProxyPolicy(allowed=True, max_per_holder=1), vote_change_allowed=True)
+    assembly = await create_assembly(
+        session, admin, name=DEMO_ASSEMBLY, body_kind=BodyKind.WORLD_COUNCIL,
+        starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 2), venue="Barcelona", rules=rules,
+    )
+    assembly_id = assembly.assembly.id
+    await assign_role(session, admin, assembly_id, user_id=users["chair@demo.assembly.test"],
+                      role=AssemblyRoleKind.CHAIR)
+    await assign_role(session, admin, assembly_id, user_id=users["auditor@demo.assembly.test"],
+                      role=AssemblyRoleKind.AUDITOR)
+    members = dict((await session.execute(select(Member.key, Member.id))).all())
+    delegations: dict[str, uuid.UUID] = {}
+    for key, head in DEMO_DELEGATIONS:
+        view = await register_delegation(session, admin, assembly_id, member_id=members[key])
+        delegation_id = view.assessment.delegation.id
+        delegations[key] = delegation_id
+        await accept_credentials(session, admin, delegation_id)
+        if head is not None:
+            await replace_delegates(session, admin, delegation_id, delegates=[(users[head], DelegateRole.HEAD)],
+                                    designated_voter_user_id=users[head])
+        await check_in(session, admin, delegation_id)
+    # Montreal cannot attend: Bogota casts its vote by proxy.
+    await grant_proxy(session, admin, delegations["CA-MTL"], holder_delegation_id=delegations["CO-BOG"],
+                      ballot_id=None)
+    await open_assembly(session, admin, assembly_id)
+
+
 async def seed_demo(settings: Settings) -> tuple[DemoLogin, ...]:
-    """Create the demo accounts that do not exist yet; return every demo login."""
+    """Create what the demo needs and does not have yet; return every demo login.
+
+    The accounts; a member register; an open World Council with its chair and auditor; accredited,
+    checked-in delegations (one in arrears, shown as ineligible with its reason); and a proxy.
+    """
     async with session_scope(settings) as session:
-        existing = set((await session.scalars(select(User.email))).all())
-        for login in DEMO_LOGINS:
-            if login.email not in existing:
-                await create_user(
-                    session,
-                    email=login.email,
-                    full_name=login.full_name,
-                    password=login.password,
-                    is_admin=login.is_admin,
-                )
+        users = await _seed_users(session)
+        await _seed_assembly(session, users)
     return DEMO_LOGINS
 
 
@@ -81,6 +163,9 @@ def demo_banner(settings: Settings, logins: tuple[DemoLogin, ...], where: str) -
         f"  API:       {base}/api",
         f"  API docs:  {base}/schema  (OpenAPI JSON: {base}/schema/openapi.json)",
         f"  Health:    {base}/health/ready",
+        "",
+        f"Seeded: {DEMO_ASSEMBLY} (open), its chair and auditor, a member register, five accredited",
+        "delegations (Lisbon is in arrears: accredited, no vote) and a proxy from Montreal to Bogota.",
         "",
         "Demo logins (public demo passwords, never use them elsewhere):",
     ]
