@@ -113,12 +113,26 @@ async def drop_database(pg_server_url: str, name: str) -> None:
     await _admin_execute(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+_pending_drops: set[asyncio.Task[None]] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _finish_pending_drops() -> AsyncIterator[None]:
+    """Wait, at the end of the session, for the databases still being dropped."""
+    yield
+    if _pending_drops:
+        await asyncio.gather(*_pending_drops, return_exceptions=True)
+
+
 @pytest.fixture
 async def database_url(pg_server_url: str, template_database: str) -> AsyncIterator[str]:
     """URL of a fresh, migrated database that belongs to this test alone."""
     name = await create_database_copy(pg_server_url, template_database)
     yield _sa_url(pg_server_url, name)
-    await drop_database(pg_server_url, name)
+    # Dropping takes longer than creating; let it overlap with the next test instead of waiting.
+    task = asyncio.create_task(drop_database(pg_server_url, name))
+    _pending_drops.add(task)
+    task.add_done_callback(_pending_drops.discard)
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Ballots: electorates, votes, tallies, majorities, quorum and elections."""
