@@ -352,6 +352,24 @@ def users_create(email: str, full_name: str, admin: bool, password_stdin: bool) 
     click.echo(f"Created {role} {email.strip().lower()} ({user_id}).")
 
 
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def verify(args: tuple[str, ...]) -> None:
+    """Verify an audit bundle offline: assembly verify BUNDLE [--key VKEY | --key-file F] [--json].
+
+    Needs no database and no network; prints a numbered report and exits non-zero on any failure
+    (docs/audit-log-spec.md). `assembly verify --help` shows the options.
+    """
+    # The verifier is independent of the application on purpose (an auditor may run it alone as
+    # `python -m assembly.audit.verify`): pass the arguments through untouched.
+    from assembly.audit.verify.cli import main as verify_main  # noqa: PLC0415
+
+    sys.exit(verify_main(list(args)))
+
+
 def main() -> None:
     """Entry point of the ``assembly`` console script."""
     cli(prog_name="assembly")

@@ -174,3 +174,13 @@ async def test_serve_runs_worker_processes_and_stops_on_sigterm(database_url: st
     assert '"event": "request"' in log
     assert '"request_id"' in log
     assert secret_key not in log
+
+
+def test_verify_runs_the_offline_verifier() -> None:
+    bundle = "tests/unit/audit/vectors/golden-bundle"
+    passed = run_cli("verify", bundle)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "RESULT: PASS" in passed.stdout
+    missing = run_cli("verify", "no/such/bundle")
+    assert missing.returncode != 0
+    assert "Traceback" not in missing.stderr

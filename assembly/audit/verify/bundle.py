@@ -1,0 +1,140 @@
+"""Reading a bundle: a directory or a zip holding the four files of the spec ("Bundle layout")."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ("FILES", "BundleProblem", "parse_entry_lines", "parse_manifest", "read_bundle")
+
+ENTRIES = "entries.jsonl"
+CHECKPOINTS = "checkpoints.txt"
+PUBLIC_KEY = "public_key.txt"
+MANIFEST = "manifest.json"
+FILES = (ENTRIES, CHECKPOINTS, PUBLIC_KEY, MANIFEST)
+FORMAT = "assembly-audit-bundle/1"
+MAX_FILE_BYTES = 1 << 30  # refuse anything larger than 1 GiB rather than exhaust memory
+ORIGIN = re.compile(r"[\x21-\x2a\x2c-\x7e]{1,255}\Z")
+
+
+class BundleProblem(Exception):
+    """The bundle cannot be read as the spec lays it out; ``code`` is the verifier error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def read_bundle(path: Path) -> tuple[dict[str, bytes], list[str]]:
+    """The bundle files by name, and the names of other files found (which are ignored).
+
+    E001: the path is neither a directory nor a readable zip, a file is too large, or a zip
+    member is duplicated; E002: one of the four files is missing.
+    """
+    if path.is_dir():
+        found, others = _read_directory(path)
+    elif path.is_file():
+        found, others = _read_zip(path)
+    else:
+        raise BundleProblem("E001", f"{path} is neither a directory nor a file")
+    missing = [name for name in FILES if name not in found]
+    if missing:
+        raise BundleProblem("E002", f"missing {', '.join(missing)}")
+    return found, others
+
+
+def _read_directory(path: Path) -> tuple[dict[str, bytes], list[str]]:
+    found: dict[str, bytes] = {}
+    others: list[str] = []
+    for child in sorted(path.iterdir()):
+        if child.name in FILES and child.is_file():
+            if child.stat().st_size > MAX_FILE_BYTES:
+                raise BundleProblem("E001", f"{child.name} is larger than 1 GiB")
+            found[child.name] = child.read_bytes()
+        else:
+            others.append(child.name)
+    return found, others
+
+
+def _read_zip(path: Path) -> tuple[dict[str, bytes], list[str]]:
+    found: dict[str, bytes] = {}
+    others: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.filename not in FILES:
+                    others.append(info.filename)
+                    continue
+                if info.filename in found:
+                    raise BundleProblem("E001", f"the zip holds {info.filename} twice")
+                if info.file_size > MAX_FILE_BYTES:
+                    raise BundleProblem("E001", f"{info.filename} is larger than 1 GiB")
+                found[info.filename] = archive.read(info)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise BundleProblem("E001", f"not a readable zip file ({exc})") from None
+    return found, others
+
+
+def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise BundleProblem("E003", f"manifest.json names {name!r} twice")
+        result[name] = value
+    return result
+
+
+def parse_manifest(content: bytes) -> dict[str, Any]:
+    """Read manifest.json (E003): ``format`` and ``origin`` required, ``generated_ms`` optional."""
+    try:
+        value = json.loads(content.decode("utf-8"), object_pairs_hook=_strict_object)
+    except BundleProblem:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise BundleProblem("E003", f"manifest.json is not JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise BundleProblem("E003", "manifest.json is not a JSON object")
+    unknown = sorted(set(value) - {"format", "origin", "generated_ms"})
+    if unknown:
+        raise BundleProblem("E003", f"manifest.json has unknown members {unknown}")
+    if value.get("format") != FORMAT:
+        raise BundleProblem("E003", f"format is {value.get('format')!r}, not {FORMAT!r}")
+    origin = value.get("origin")
+    if not isinstance(origin, str) or not ORIGIN.match(origin):
+        raise BundleProblem("E003", "origin is not 1-255 printable ASCII characters without space or '+'")
+    generated = value.get("generated_ms", 0)
+    if type(generated) is not int or generated < 0:
+        raise BundleProblem("E003", "generated_ms is not a non-negative integer")
+    return value
+
+
+def parse_entry_lines(content: bytes) -> list[bytes]:
+    """Decode entries.jsonl (E100): each line a JSON string of canonical standard base64."""
+    if not content:
+        return []
+    if not content.endswith(b"\n"):
+        raise BundleProblem("E100", "entries.jsonl does not end with a newline")
+    entries = []
+    for number, line in enumerate(content[:-1].split(b"\n"), start=1):
+        raw = _line_bytes(line)
+        if raw is None:
+            raise BundleProblem("E100", f"line {number} (entry {number - 1}) is not a JSON string of base64")
+        entries.append(raw)
+    return entries
+
+
+def _line_bytes(line: bytes) -> bytes | None:
+    match = re.fullmatch(rb'"([A-Za-z0-9+/]*={0,2})"', line)
+    if match is None or len(match.group(1)) % 4:
+        return None
+    try:
+        raw = base64.b64decode(match.group(1), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if base64.b64encode(raw) == match.group(1) else None
