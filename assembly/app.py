@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from assembly import __version__
 from assembly.accounts.auth import create_jwt_auth
 from assembly.accounts.controllers import AuthController, UserController
+from assembly.agenda.controllers import AgendaController, AgendaItemController, SpeakerRequestController
 from assembly.assemblies.controllers import (
     AssemblyController,
     DelegationController,
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             HealthController, AuthController, UserController, MemberController, LiveController,
             AssemblyController, DelegationController, ProxyController, MyAssembliesController,
+            AgendaController, AgendaItemController, SpeakerRequestController,
         ],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=exception_handlers,

@@ -44,6 +44,7 @@ from assembly.assemblies.services.voting_rights import (
 from assembly.audit.services import record_event
 from assembly.core.errors import Conflict, Forbidden, InvalidInput
 from assembly.core.security import Principal
+from assembly.live.services import emit
 from assembly.members.models import Member
 
 __all__ = (
@@ -343,6 +344,9 @@ async def _attendance(
     await record_event(session, f"delegation.{'checked_in' if kind == 'check_in' else 'checked_out'}",
                        assembly_id=delegation.assembly_id, subject_id=delegation.id, actor_user_id=actor.user_id,
                        payload={"checked_in": delegation.checked_in})
+    # Live clients (the chair's quorum display) re-fetch attendance; the event leaves on commit.
+    await emit(session, stream_id=delegation.assembly_id, event_type="attendance.changed", subject_id=delegation.id,
+               data={"checked_in": delegation.checked_in})
     return await _view(session, delegation)
 
 
