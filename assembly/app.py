@@ -28,6 +28,12 @@ from assembly.db import Database, provide_db_session
 from assembly.live.controllers import LiveController
 from assembly.live.hub import EventHub
 from assembly.members.controllers import MemberController
+from assembly.motions.controllers import (
+    AmendmentController,
+    AssemblyMotionsController,
+    MotionController,
+    MotionPartController,
+)
 from assembly.settings import Settings
 
 __all__ = ("create_app", "create_app_from_env")
@@ -44,6 +50,7 @@ def create_app(settings: Settings) -> Litestar:
             HealthController, AuthController, UserController, MemberController, LiveController,
             AssemblyController, DelegationController, ProxyController, MyAssembliesController,
             AgendaController, AgendaItemController, SpeakerRequestController,
+            AssemblyMotionsController, MotionController, AmendmentController, MotionPartController,
         ],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=exception_handlers,

@@ -34,6 +34,7 @@ from assembly.audit import models as _audit_models  # noqa: F401  # isort: skip
 from assembly.assemblies import models as _assemblies_models  # noqa: F401  # isort: skip
 from assembly.live import models as _live_models  # noqa: F401  # isort: skip
 from assembly.agenda import models as _agenda_models  # noqa: F401  # isort: skip
+from assembly.motions import models as _motions_models  # noqa: F401  # isort: skip
 
 __all__ = (
     "Database",

@@ -1,0 +1,1 @@
+"""Motions and amendments: drafting, versions, the amendment procedure, consolidation and division."""
