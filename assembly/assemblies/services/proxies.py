@@ -14,6 +14,7 @@ from assembly.assemblies.rules import ProxyGrantFacts, assembly_change_refusal, 
 from assembly.assemblies.services._common import constraint_name, load_assembly, load_delegation, raise_refusal
 from assembly.assemblies.services.voting_rights import assess_assembly
 from assembly.audit.services import record_event
+from assembly.ballots.models import Ballot, BallotStatus
 from assembly.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from assembly.core.security import Principal
 
@@ -124,17 +125,25 @@ async def grant_proxy(
 
 
 async def assert_proxy_revocable(session: AsyncSession, proxy: Proxy) -> None:
-    """Raise unless ``proxy`` may be revoked now: the hook the ballots engineer completes.
+    """Raise unless ``proxy`` may be revoked now.
 
-    Today: a proxy already revoked is refused (409 ``proxy_already_revoked``). A proxy is revocable
-    until the ballot it concerns opens: for a ballot-scoped proxy, the ballots domain adds here
-    "refuse when ballot ``proxy.ballot_id`` is open or closed" (409 ``ballot_already_open``). An
-    assembly-wide proxy stays revocable; revoking it changes only the electorates of ballots that
-    open afterwards (electorates are snapshotted at opening). ``session`` is for that check.
+    A proxy already revoked is refused (409 ``proxy_already_revoked``). A proxy is revocable until
+    the ballot it concerns opens: a ballot-scoped proxy whose ballot is open or closed is refused
+    (409 ``ballot_already_open``). The ballot row is read FOR SHARE, so a revocation and the opening
+    (which locks the ballot FOR UPDATE and then snapshots the proxies) are serialized: either the
+    revocation commits first and the snapshot leaves the right with its delegation, or the ballot
+    opens first and the revocation is refused. An assembly-wide proxy stays revocable; revoking it
+    changes only the electorates of ballots that open afterwards (electorates are snapshotted at
+    opening).
     """
-    del session  # used once ballots exist
     if proxy.revoked_at is not None:
         raise Conflict("the proxy is already revoked", code="proxy_already_revoked")
+    if proxy.ballot_id is not None:
+        status = await session.scalar(
+            select(Ballot.status).where(Ballot.id == proxy.ballot_id).with_for_update(read=True))
+        if status is not None and status != BallotStatus.DRAFT:
+            raise Conflict(f"the ballot this proxy is for is {status}: its electorate is frozen",
+                           code="ballot_already_open")
 
 
 async def revoke_proxy(session: AsyncSession, actor: Principal, proxy_id: uuid.UUID) -> Proxy:
@@ -143,7 +152,9 @@ async def revoke_proxy(session: AsyncSession, actor: Principal, proxy_id: uuid.U
     404 ``proxy_not_found``; 403 ``not_delegation_voter``; 409 ``assembly_closed``,
     ``proxy_already_revoked`` (and what :func:`assert_proxy_revocable` adds).
     """
-    proxy = await session.scalar(select(Proxy).where(Proxy.id == proxy_id).with_for_update())
+    # FOR NO KEY UPDATE (revoking changes no key): a ballot opening at the same time checks its foreign
+    # key to this proxy with KEY SHARE, which this lock does not block, so the two cannot deadlock.
+    proxy = await session.scalar(select(Proxy).where(Proxy.id == proxy_id).with_for_update(key_share=True))
     if proxy is None:
         raise NotFound(f"no proxy with id {proxy_id}", code="proxy_not_found")
     grantor = await load_delegation(session, proxy.grantor_delegation_id)
