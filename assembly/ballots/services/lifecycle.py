@@ -331,8 +331,8 @@ async def close_ballot(session: AsyncSession, actor: Principal, ballot_id: uuid.
 
     The row lock (FOR UPDATE) waits for every cast holding the ballot FOR SHARE to commit or roll back;
     the count then sees exactly the votes committed before the close. Motions, amendments and parts
-    are adopted or rejected; with no quorum no decision is taken and the subject stays in voting (a
-    re-vote may follow). 404 ``ballot_not_found``; 403 ``assembly_role_required``; 409
+    are adopted or rejected; with no quorum no decision is taken and the subject goes back to be voted
+    again (a re-vote, a new ballot, may follow). 404 ``ballot_not_found``; 403 ``assembly_role_required``; 409
     ``ballot_not_open``, ``ballot_closed``.
     """
     ballot = await load_ballot(session, ballot_id, lock="update")
@@ -352,10 +352,10 @@ async def close_ballot(session: AsyncSession, actor: Principal, ballot_id: uuid.
     result = BallotResult(ballot_id=ballot.id, **record.columns())
     session.add(result)
     await session.flush()
-    if ballot.subject_kind in SUBJECT_KINDS and record.adopted is not None:
+    if ballot.subject_kind in SUBJECT_KINDS:
         assert ballot.subject_id is not None
         await subject_closed(session, subject_kind=str(ballot.subject_kind), subject_id=ballot.subject_id,
-                             ballot_id=ballot.id, adopted=record.adopted)
+                             ballot_id=ballot.id, adopted=record.adopted, reason=str(record.reason))
     await record_event(session, "ballot.closed", assembly_id=ballot.assembly_id, subject_id=ballot.id,
                        actor_user_id=actor.user_id, payload={
                            "ballot_id": str(ballot.id),

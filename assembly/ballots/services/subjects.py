@@ -2,7 +2,8 @@
 
 ``assembly.motions.services`` exposes ``on_ballot_opened`` (checks the subject may be voted on now,
 moves it to voting, returns the SHA-256 of the exact text voted on; 409 ``not_votable``) and
-``on_ballot_closed`` (adopted or rejected). Procedural questions and elections have no subject.
+``on_ballot_closed`` (adopted or rejected) or ``on_ballot_undecided`` (no quorum to decide: back to be
+voted again). Procedural questions and elections have no subject.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.motions.models import Amendment, Motion, MotionPart
-from assembly.motions.services import on_ballot_closed, on_ballot_opened
+from assembly.motions.services import on_ballot_closed, on_ballot_opened, on_ballot_undecided
 
 __all__ = ("subject_assembly", "subject_closed", "subject_opened")
 
@@ -37,7 +38,11 @@ async def subject_opened(session: AsyncSession, *, subject_kind: str, subject_id
 
 
 async def subject_closed(session: AsyncSession, *, subject_kind: str, subject_id: uuid.UUID, ballot_id: uuid.UUID,
-                         adopted: bool) -> None:
-    """Give the subject the outcome (adopted or rejected)."""
+                         adopted: bool | None, reason: str) -> None:
+    """Give the subject the outcome: adopted, rejected, or (``None``: no decision) back to be voted again."""
+    if adopted is None:
+        await on_ballot_undecided(session, subject_kind=subject_kind, subject_id=subject_id, ballot_id=ballot_id,
+                                  reason=reason)
+        return
     await on_ballot_closed(session, subject_kind=subject_kind, subject_id=subject_id, ballot_id=ballot_id,
                            adopted=adopted)

@@ -68,6 +68,8 @@ MOTION_WORKFLOW: tuple[Transition, ...] = (
     Transition("open_vote", ("under_debate",), ("voting",), "ballot",
                "a ballot opens on the motion once its amendments are decided and consolidated (UN GA r.90)"),
     Transition("close_vote", ("voting",), ("adopted", "rejected"), "ballot", "the ballot's result"),
+    Transition("no_decision", ("voting",), ("under_debate",), "ballot",
+               "the ballot took no decision (no quorum to decide): the motion is back on the floor, to be voted again"),
     Transition("resolve", ("under_debate",), ("adopted", "rejected"), "chair",
                "the chair declares the result of a vote taken by hand"),
     Transition("fall", ("under_debate",), ("rejected",), "system",
@@ -84,6 +86,8 @@ AMENDMENT_WORKFLOW: tuple[Transition, ...] = (
     Transition("open_vote", ("admitted",), ("voting",), "ballot",
                "a ballot opens on the amendment next in the chair's voting order (UN GA r.90)"),
     Transition("close_vote", ("voting",), ("adopted", "rejected"), "ballot", "the ballot's result"),
+    Transition("no_decision", ("voting",), ("admitted",), "ballot",
+               "the ballot took no decision (no quorum to decide): the amendment waits to be voted again"),
     Transition("resolve", ("admitted",), ("adopted", "rejected"), "chair",
                "the chair declares the result of a vote taken by hand, in the voting order"),
     Transition("lapse", ("submitted", "admitted"), ("lapsed",), "system",
@@ -94,6 +98,8 @@ AMENDMENT_WORKFLOW: tuple[Transition, ...] = (
 PART_WORKFLOW: tuple[Transition, ...] = (
     Transition("open_vote", ("pending",), ("voting",), "ballot", "a ballot opens on the next part (UN GA r.89)"),
     Transition("close_vote", ("voting",), ("adopted", "rejected"), "ballot", "the ballot's result"),
+    Transition("no_decision", ("voting",), ("pending",), "ballot",
+               "the ballot took no decision (no quorum to decide): the part waits to be voted again"),
     Transition("resolve", ("pending",), ("adopted", "rejected"), "chair",
                "the chair declares the result of a vote taken by hand"),
 )

@@ -24,6 +24,10 @@ Service API for the ballots and agenda domains
     the motion adopted or rejected. Raises Conflict ``ballot_mismatch`` when the subject is not
     voting in that ballot.
 
+``on_ballot_undecided(session, *, subject_kind, subject_id, ballot_id, reason) -> None``
+    The ballot took no decision (no quorum to decide): the motion returns under debate, the amendment
+    to admitted, the part to pending, without a ballot, so that a re-vote can open on it.
+
 ``consolidate(session, motion_id, *, actor=None) -> MotionVersion``
     The consolidated version after the amendments were voted (also the chair's command).
 
@@ -41,7 +45,7 @@ from assembly.motions.services.amendments import (
     table_amendment,
     withdraw_amendment,
 )
-from assembly.motions.services.ballots import SubjectKind, on_ballot_closed, on_ballot_opened
+from assembly.motions.services.ballots import SubjectKind, on_ballot_closed, on_ballot_opened, on_ballot_undecided
 from assembly.motions.services.chair import (
     admit_motion,
     adopt_by_consensus,
@@ -102,6 +106,7 @@ __all__ = (
     "list_versions",
     "on_ballot_closed",
     "on_ballot_opened",
+    "on_ballot_undecided",
     "open_debate",
     "record_objection",
     "resolve_amendment",

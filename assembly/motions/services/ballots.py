@@ -40,7 +40,7 @@ from assembly.motions.services.outcomes import (
     part_text_sha256,
 )
 
-__all__ = ("SubjectKind", "on_ballot_closed", "on_ballot_opened")
+__all__ = ("SubjectKind", "on_ballot_closed", "on_ballot_opened", "on_ballot_undecided")
 
 SubjectKind = Literal["motion", "amendment", "motion_part"]
 
@@ -163,3 +163,46 @@ async def on_ballot_closed(session: AsyncSession, *, subject_kind: str, subject_
         raise _mismatch("part", str(part.status), ballot_id)
     await decide_part(session, state, part, adopted=adopted, resolution=Resolution.BALLOT, reason=None, actor=None,
                       command="close_vote")
+
+
+async def on_ballot_undecided(session: AsyncSession, *, subject_kind: str, subject_id: uuid.UUID,
+                              ballot_id: uuid.UUID, reason: str) -> None:
+    """A ballot closed without a decision (no quorum to decide): the subject goes back to be voted again.
+
+    A motion returns under debate, an amendment to admitted, a part to pending, each without its
+    ballot, so that a re-vote (a new ballot) can open on it; recorded with the ballot's reason. The
+    subject must be voting in that ballot (409 ``ballot_mismatch``).
+    """
+    state = await _state(session, subject_kind, subject_id)
+    motion = state.motion
+    payload = {"ballot_id": str(ballot_id), "reason": reason}
+    if subject_kind == "motion":
+        if motion.status != MotionStatus.VOTING or motion.ballot_id != ballot_id:
+            raise _mismatch("motion", str(motion.status), ballot_id)
+        _check(motion_transition_refusal(str(motion.status), "no_decision", "under_debate"))
+        motion.status, motion.ballot_id = MotionStatus.UNDER_DEBATE, None
+        await session.flush()
+        await record(session, motion, "motion.vote_undecided", None, payload=payload,
+                     data={"status": "under_debate"})
+        return
+    if subject_kind == "amendment":
+        amendment = state.amendment(subject_id)
+        if amendment.status != AmendmentStatus.VOTING or amendment.ballot_id != ballot_id:
+            raise _mismatch("amendment", str(amendment.status), ballot_id)
+        _check(amendment_transition_refusal(str(amendment.status), "no_decision", "admitted"))
+        amendment.status, amendment.ballot_id = AmendmentStatus.ADMITTED, None
+        await session.flush()
+        await record(session, motion, "amendment.vote_undecided", None, subject_id=amendment.id,
+                     payload={"amendment_id": str(amendment.id), **payload},
+                     data={"amendment_id": str(amendment.id), "label": amendment_label(amendment),
+                           "status": "admitted"})
+        return
+    part = _part(state, subject_id)
+    if part.status != PartStatus.VOTING or part.ballot_id != ballot_id:
+        raise _mismatch("part", str(part.status), ballot_id)
+    _check(part_transition_refusal(str(part.status), "no_decision", "pending"))
+    part.status, part.ballot_id = PartStatus.PENDING, None
+    await session.flush()
+    await record(session, motion, "motion_part.vote_undecided", None, subject_id=part.id,
+                 payload={"part_id": str(part.id), "number": part.number, **payload},
+                 data={"part_id": str(part.id), "number": part.number, "status": "pending"})

@@ -129,3 +129,31 @@ async def test_amendments_and_the_motion_decided_by_weighted_roll_call_and_secre
 
     # The early ballot on the motion can no longer open: the motion is decided.
     await api.refused("POST", f"/api/ballots/{too_early['id']}/open", None, None, 409, "not_votable")
+
+
+async def test_a_motion_ballot_without_quorum_sends_the_motion_back_to_be_voted_again(api: BallotApi) -> None:
+    await api.setup(parties=5)
+    a, b, c, d, e = api.parties
+    motion_id = await _motion_under_debate(api, a, b)
+    first = await api.ballot(subject_kind="motion", subject_id=motion_id, question="Adopt the motion?")
+    for party in (a, b):
+        await api.cast(first["id"], party, "yes")
+    for absent in (c, d, e):                     # 2 present of 5 members: no quorum to decide
+        await api.ok("POST", f"/api/delegations/{absent.delegation_id}/check-out", headers=api.admin_headers)
+
+    decided = await api.close(first["id"])
+    assert decided["result"]["outcome"] == "no_quorum"
+    motion = await api.ok("GET", f"/api/motions/{motion_id}")
+    assert (motion["status"], motion["ballot_id"]) == ("under_debate", None)
+
+    # The question is voted again on the same text: the re-vote opens on the motion and decides it.
+    for present in (c, d, e):
+        await api.ok("POST", f"/api/delegations/{present.delegation_id}/check-in", headers=api.admin_headers)
+    again = await api.ok("POST", f"/api/ballots/{first['id']}/revote", {"reason": "no quorum"}, status=201)
+    reopened = await api.ok("POST", f"/api/ballots/{again['id']}/open")
+    assert reopened["text_sha256"] == first["text_sha256"]
+    assert (await api.ok("GET", f"/api/motions/{motion_id}"))["ballot_id"] == again["id"]
+    for party in (a, b, c):
+        await api.cast(again["id"], party, "yes")
+    assert (await api.close(again["id"]))["result"]["outcome"] == "adopted"
+    assert (await api.ok("GET", f"/api/motions/{motion_id}"))["status"] == "adopted"
