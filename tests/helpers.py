@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from litestar import Litestar
@@ -78,3 +79,23 @@ async def bearer(app: Litestar, user: User | uuid.UUID) -> dict[str, str]:
             session, tokens, user_id=user_id, client=ClientInfo(address="127.0.0.1", user_agent="tests")
         )
     return {"Authorization": f"Bearer {issued.access_token}"}
+
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response: httpx.Response, status: int, code: str, *, field: str | None = None) -> dict[str, Any]:
+    """Check an RFC 9457 body with this status and code (and naming ``field``); return it."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["code"] == code, body
+    assert body["type"] == f"urn:assembly:problem:{code}"
+    assert body["title"]
+    assert body["detail"]
+    assert body["instance"] == response.request.url.path
+    assert body["request_id"] == response.headers["x-request-id"]
+    if field is not None:
+        assert field in [error["field"] for error in body.get("errors", [])], body
+    return body

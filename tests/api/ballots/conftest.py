@@ -25,7 +25,7 @@ from assembly.assemblies.rules import RuleSet
 from assembly.core.security import Principal
 from assembly.db import Database
 from assembly.members.models import Member, MemberKind, MemberStatus, WorldRegion
-from tests.helpers import bearer, make_user
+from tests.helpers import assert_problem, bearer, make_user
 
 PROBLEM = "application/problem+json"
 TABLES = ("ballot", "ballot_right", "vote", "vote_change", "ballot_turnout", "ballot_result", "audit_event",
@@ -157,19 +157,7 @@ class BallotApi:
     @staticmethod
     def problem(response: httpx.Response, status: int, code: str, *, field: str | None = None) -> dict[str, Any]:
         """Check an RFC 9457 body with this status and code (and naming ``field``); return it."""
-        assert response.status_code == status, response.text
-        assert response.headers["content-type"].startswith(PROBLEM)
-        body: dict[str, Any] = response.json()
-        assert body["status"] == status
-        assert body["code"] == code, body
-        assert body["type"] == f"urn:assembly:problem:{code}"
-        assert body["title"]
-        assert body["detail"]
-        assert body["instance"] == response.request.url.path
-        assert body["request_id"] == response.headers["x-request-id"]
-        if field is not None:
-            assert field in [error["field"] for error in body.get("errors", [])], body
-        return body
+        return assert_problem(response, status, code, field=field)
 
     async def refused(self, method: str, path: str, json: Any, headers: dict[str, str] | None, status: int, code: str,
                       *, field: str | None = None) -> dict[str, Any]:
