@@ -352,6 +352,38 @@ def users_create(email: str, full_name: str, admin: bool, password_stdin: bool) 
     click.echo(f"Created {role} {email.strip().lower()} ({user_id}).")
 
 
+@users.command("purge-sessions")
+@click.option(
+    "--keep-days",
+    type=click.IntRange(1, 3650),
+    default=90,
+    show_default=True,
+    help="Keep ended login sessions this many days before deleting them.",
+)
+@_one_line_errors
+def users_purge_sessions(keep_days: int) -> None:
+    """Delete login sessions (and their refresh tokens) that ended more than --keep-days ago.
+
+    Meant for a daily cron job; live sessions are never touched (docs/accounts.md).
+    """
+    from datetime import timedelta  # noqa: PLC0415
+
+    from assembly.accounts.services import purge_ended_sessions  # noqa: PLC0415
+    from assembly.db import session_scope  # noqa: PLC0415
+
+    settings = _settings()
+    url = settings.require_database_url()
+    check_database(url)
+    _ensure_migrated(url)
+
+    async def purge() -> int:
+        async with session_scope(settings) as session:
+            return await purge_ended_sessions(session, keep=timedelta(days=keep_days))
+
+    deleted = asyncio.run(purge())
+    click.echo(f"Deleted {deleted} login session(s) that ended more than {keep_days} day(s) ago.")
+
+
 @cli.command(
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
     add_help_option=False,

@@ -18,11 +18,13 @@ __all__ = (
     "CLIENT_ADDRESS_MAX_LENGTH",
     "PASSWORD_MAX_LENGTH",
     "PASSWORD_MIN_LENGTH",
+    "SESSION_RECORD_MIN_RETENTION",
     "USER_AGENT_MAX_LENGTH",
     "ThrottlePolicy",
     "account_throttle_key",
     "address_throttle_key",
     "blocked_until",
+    "ended_sessions_purge_cutoff",
     "login_email",
     "normalize_email",
     "password_problem",
@@ -146,6 +148,21 @@ def window_restart_cutoff(now: datetime, policy: ThrottlePolicy) -> datetime:
 def throttle_rows_stale_before(now: datetime) -> datetime:
     """Rows whose window started before this instant count for nothing any more and may be deleted."""
     return now - max(ACCOUNT_THROTTLE.window, ADDRESS_THROTTLE.window)
+
+
+SESSION_RECORD_MIN_RETENTION = timedelta(days=1)
+"""Ended login sessions are kept at least this long: longer than any access token lives (at most a
+day, ASSEMBLY_ACCESS_TOKEN_TTL), so a purge never turns a still-valid token's 401 into a different answer,
+and recent logins stay visible to an administrator looking into an incident."""
+
+
+def ended_sessions_purge_cutoff(now: datetime, keep: timedelta) -> datetime:
+    """Login sessions that ended before this instant may be deleted with their refresh tokens.
+
+    A session has ended when it was revoked (logout, password change, reuse, deactivation) or when its
+    newest refresh token expired. ``keep`` below the minimum retention is raised to it.
+    """
+    return now - max(keep, SESSION_RECORD_MIN_RETENTION)
 
 
 def retry_after_seconds(until: datetime, now: datetime) -> int:

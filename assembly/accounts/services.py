@@ -35,6 +35,7 @@ from assembly.accounts.rules import (
     account_throttle_key,
     address_throttle_key,
     blocked_until,
+    ended_sessions_purge_cutoff,
     login_email,
     normalize_email,
     password_problem,
@@ -60,6 +61,7 @@ __all__ = (
     "list_users",
     "log_in",
     "log_out",
+    "purge_ended_sessions",
     "refresh_session",
     "start_login_session",
 )
@@ -498,6 +500,29 @@ async def _revoke_sessions(
         .returning(LoginSession.id)
     )
     return len(revoked.all())
+
+
+async def purge_ended_sessions(session: AsyncSession, *, keep: timedelta, now: datetime | None = None) -> int:
+    """Delete login sessions that ended more than ``keep`` ago, with their refresh tokens; return how many.
+
+    Ended means revoked, or never revoked but with every refresh token expired (nobody can use it
+    again). Live sessions are never touched. The deletion is recorded as an audit event with its
+    count and cutoff, so the log shows that records were removed and by which rule.
+    """
+    now = now or _now()
+    cutoff = ended_sessions_purge_cutoff(now, keep)
+    still_refreshable = exists().where(RefreshToken.session_id == LoginSession.id, RefreshToken.expires_at >= cutoff)
+    ended_long_ago = (LoginSession.revoked_at < cutoff) | (
+        LoginSession.revoked_at.is_(None) & (LoginSession.last_used_at < cutoff) & ~still_refreshable
+    )
+    # Refresh tokens go with their session (ON DELETE CASCADE).
+    deleted = (await session.scalars(delete(LoginSession).where(ended_long_ago).returning(LoginSession.id))).all()
+    await record_event(
+        session,
+        "user.sessions_purged",
+        payload={"sessions_deleted": len(deleted), "ended_before": cutoff.isoformat()},
+    )
+    return len(deleted)
 
 
 # --- throttle ----------------------------------------------------------------------------------

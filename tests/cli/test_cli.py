@@ -32,7 +32,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: st
 @pytest.mark.parametrize(
     "args",
     [(), ("serve",), ("demo",), ("db",), ("db", "upgrade"), ("db", "downgrade"), ("db", "current"), ("db", "check"),
-     ("users",), ("users", "create")],
+     ("users",), ("users", "create"), ("users", "purge-sessions")],
 )
 def test_every_command_has_help(args: tuple[str, ...]) -> None:
     result = run_cli(*args, "--help")
@@ -184,3 +184,13 @@ def test_verify_runs_the_offline_verifier() -> None:
     missing = run_cli("verify", "no/such/bundle")
     assert missing.returncode != 0
     assert "Traceback" not in missing.stderr
+
+
+async def test_users_purge_sessions_reports_what_it_deleted(database_url: str) -> None:
+    env = {"ASSEMBLY_DATABASE_URL": database_url}
+    purged = await asyncio.to_thread(run_cli, "users", "purge-sessions", "--keep-days", "30", env=env)
+    assert purged.returncode == 0, purged.stderr
+    assert "Deleted 0 login session(s) that ended more than 30 day(s) ago." in purged.stdout
+    refused = await asyncio.to_thread(run_cli, "users", "purge-sessions", "--keep-days", "0", env=env)
+    assert refused.returncode != 0
+    assert "--keep-days" in refused.stderr

@@ -12,10 +12,12 @@ from assembly.accounts.rules import (
     ADDRESS_THROTTLE,
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
+    SESSION_RECORD_MIN_RETENTION,
     ThrottlePolicy,
     account_throttle_key,
     address_throttle_key,
     blocked_until,
+    ended_sessions_purge_cutoff,
     login_email,
     normalize_email,
     password_problem,
@@ -150,3 +152,9 @@ def test_truncate() -> None:
     assert truncate("", 5) is None
     assert truncate("abcdefgh", 5) == "abcde"
     assert truncate("abc", 5) == "abc"
+
+
+def test_ended_sessions_are_kept_at_least_the_minimum_retention() -> None:
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    assert ended_sessions_purge_cutoff(now, timedelta(days=30)) == now - timedelta(days=30)
+    assert ended_sessions_purge_cutoff(now, timedelta(0)) == now - SESSION_RECORD_MIN_RETENTION
