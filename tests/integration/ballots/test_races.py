@@ -23,11 +23,19 @@ if TYPE_CHECKING:
     from tests.integration.ballots.conftest import BallotWorld, Seat
 
 OPTIONS = ("yes", "no", "abstain")
+POOL = Settings().db_pool_size
+"""Casts in flight at once: the connection pool's size."""
 
 
-async def _try_cast(world: BallotWorld, seat: Seat, ballot_id: uuid.UUID, choice: str) -> str | None:
-    """Cast and commit in a session of its own; the refusal code, or None when acknowledged."""
-    async with world.database.sessionmaker() as session:
+async def _try_cast(
+    world: BallotWorld, seat: Seat, ballot_id: uuid.UUID, choice: str, gate: asyncio.Semaphore
+) -> str | None:
+    """Cast and commit in a session of its own; the refusal code, or None when acknowledged.
+
+    ``gate`` lets at most a pool's worth of casts run at once: the others queue here rather than in
+    the pool, whose checkout timeout (seconds, meant for a server under load) fails a slow machine.
+    """
+    async with gate, world.database.sessionmaker() as session:
         try:
             await ballots.cast_votes(session, seat.voter, ballot_id, choice=choice)
             await session.commit()
@@ -43,7 +51,8 @@ async def test_fifty_concurrent_casts_on_one_right_give_one_vote(world: BallotWo
     seat = await world.seat(assembly_id)
     ballot_id = await world.ballot(assembly_id)
 
-    outcomes = await asyncio.gather(*(_try_cast(world, seat, ballot_id, OPTIONS[i % 3]) for i in range(50)))
+    gate = asyncio.Semaphore(POOL)
+    outcomes = await asyncio.gather(*(_try_cast(world, seat, ballot_id, OPTIONS[i % 3], gate) for i in range(50)))
 
     assert await world.scalar("SELECT count(*) FROM vote WHERE ballot_id = :b", b=ballot_id) == 1
     assert await world.scalar("SELECT coalesce(sum(rights), 0) FROM ballot_turnout WHERE ballot_id = :b",
@@ -73,11 +82,12 @@ async def test_the_tally_is_the_set_of_acknowledged_votes_when_300_rights_race_t
     acknowledged: dict[uuid.UUID, str] = {}
     refused: Counter[str] = Counter()
     enough = asyncio.Event()
+    gate = asyncio.Semaphore(POOL)
 
     async def voter(index: int, seat: Seat) -> None:
         await asyncio.sleep(index * 0.002)   # a stream of votes, twenty at a time (the pool), not one burst
         choice = OPTIONS[index % 3]
-        code = await _try_cast(world, seat, ballot_id, choice)
+        code = await _try_cast(world, seat, ballot_id, choice, gate)
         if code is None:
             acknowledged[seat.delegation_id] = choice
             if len(acknowledged) >= 100:
