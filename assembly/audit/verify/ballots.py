@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from assembly.audit.verify.model import CheckedLog, Finding, TypeSchema
+from assembly.audit.verify.types import natural, nullable, object_, text, uuid_text
 
 __all__ = ("BallotCheck",)
 
@@ -39,7 +40,16 @@ class BallotCheck:
     """Electorates, votes and tallies of every ballot in the log."""
 
     title = "Ballots: electorates, votes and tallies"
-    entry_types: Mapping[str, TypeSchema] = {}
+    entry_types: Mapping[str, TypeSchema] = {
+        # Spec 3.3: one secret vote of the close-time batch, unlinked from any right or delegation.
+        "ballot.secret_vote": {
+            "ballot_id": uuid_text,
+            "choice": nullable(text(r".{1,64}", 64)),
+            "split": nullable(object_),
+            "weight": natural,
+            "nonce": text(r"[0-9a-f]{32}", 32),
+        },
+    }
 
     def run(self, log: CheckedLog) -> tuple[str, list[Finding]]:
         ballot_entries = [
