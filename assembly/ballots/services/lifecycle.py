@@ -60,8 +60,9 @@ __all__ = (
     "view_ballot",
 )
 
-ELECTORATE_CHUNK = 500
-"""Rights per ``ballot.electorate`` audit event (an electorate of 250,000 makes 500 events)."""
+ELECTORATE_CHUNK = 150
+"""Rights per ``ballot.electorate`` audit event: a right takes at most ~400 bytes of canonical JSON, so a
+part stays well under the log's 65,535-byte entry limit (docs/audit-log-spec.md 3.1)."""
 
 
 @dataclass(frozen=True, slots=True)
