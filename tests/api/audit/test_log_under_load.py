@@ -50,7 +50,7 @@ async def test_300_concurrent_votes_get_one_entry_each_at_contiguous_indices(api
 async def _until(condition: Callable[[], Awaitable[bool]], what: str, limit: float = 120) -> None:
     """Wait for a state of the database (not a duration): poll ``condition`` until true, or fail."""
     async with asyncio.timeout(limit):
-        while not await condition():
+        while not await condition():  # noqa: ASYNC110  (the state is in another process: poll it)
             await asyncio.sleep(0.05)
     assert await condition(), what
 
