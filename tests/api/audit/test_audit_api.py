@@ -119,3 +119,4 @@ async def test_bundle_for_chair_and_auditor_verifies_offline(api: BallotApi, tmp
     bundle.write_bytes(whole.content)
     report = verify_bundle(bundle, trusted_key=TEST_LOG_SIGNER.verifier.vkey)
     assert report.passed, report.render()
+    assert report.steps[8].summary == "2 ballots, 2 closed ballots recounted"
