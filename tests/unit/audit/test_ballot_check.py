@@ -130,6 +130,10 @@ def e414_batch_unsorted(e: list[bytes]) -> list[bytes]:
     return [*e[:G + 12], e[G + 13], e[G + 12], *e[G + 14:]]
 
 
+def e414_batch_before_participation(e: list[bytes]) -> list[bytes]:
+    return [*e[:G + 11], e[G + 12], e[G + 11], *e[G + 13:]]  # a batch entry before the last participant
+
+
 def e414_secret_vote_dropped(e: list[bytes]) -> list[bytes]:
     return [*e[:G + 12], *e[G + 13:]]
 
@@ -151,10 +155,18 @@ MUTATIONS: list[tuple[Callable[[list[bytes]], list[bytes]], str]] = [
     (e413_wrong_weight, "E413"),
     (e413_unknown_choice, "E413"),
     (e414_batch_unsorted, "E414"),
+    (e414_batch_before_participation, "E414"),
     (e414_secret_vote_dropped, "E414"),
     (e415_counts_changed, "E415"),
     (e416_outcome_changed, "E416"),
 ]
+
+
+def test_other_entries_may_interleave_with_a_secret_batch(write_bundle: Callable[..., Path]) -> None:
+    e = golden_ballot_entries()
+    interleaved = [*e[:G + 13], event(300, "delegation.checked_out"), *e[G + 13:]]
+    report = verify_bundle(write_bundle(resigned(interleaved)))
+    assert report.passed, report.render()
 
 
 def test_the_golden_ballot_log_recounts_clean(write_bundle: Callable[..., Path]) -> None:
