@@ -47,7 +47,7 @@ async def test_300_concurrent_votes_get_one_entry_each_at_contiguous_indices(api
                          [bytes.fromhex(h) for h in body["inclusion_proof"]], checkpoint.root)
 
 
-async def _until(condition: Callable[[], Awaitable[bool]], what: str, limit: float = 120) -> None:
+async def _until(condition: Callable[[], Awaitable[bool]], what: str, limit: float = 600) -> None:
     """Wait for a state of the database (not a duration): poll ``condition`` until true, or fail."""
     async with asyncio.timeout(limit):
         while not await condition():  # noqa: ASYNC110  (the state is in another process: poll it)
