@@ -20,6 +20,7 @@ from assembly.assemblies.controllers import (
     MyAssembliesController,
     ProxyController,
 )
+from assembly.audit.controllers import AuditController, LogKeyController
 from assembly.ballots.controllers import AssemblyBallotController, BallotController
 from assembly.core.errors import exception_handlers
 from assembly.core.health import HealthController
@@ -52,7 +53,7 @@ def create_app(settings: Settings) -> Litestar:
             AssemblyController, DelegationController, ProxyController, MyAssembliesController,
             AgendaController, AgendaItemController, SpeakerRequestController,
             AssemblyMotionsController, MotionController, AmendmentController, MotionPartController,
-            AssemblyBallotController, BallotController,
+            AssemblyBallotController, BallotController, AuditController, LogKeyController,
         ],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=exception_handlers,

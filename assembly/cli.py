@@ -11,6 +11,7 @@ import errno
 import os
 import signal
 import socket
+import subprocess
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -151,6 +152,7 @@ def _run_server(settings: Settings) -> None:
             "ASSEMBLY_WORKERS": str(settings.workers),
         }
     )
+    sequencer = _start_sequencer(settings) if settings.sequencer else None
     server = Granian(
         "assembly.app:create_app_from_env",
         factory=True,
@@ -161,7 +163,37 @@ def _run_server(settings: Settings) -> None:
         log_access=False,
         log_level=settings.log_level,  # type: ignore[arg-type]
     )
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        if sequencer is not None:
+            _stop_sequencer(sequencer)
+
+
+def _start_sequencer(settings: Settings) -> subprocess.Popen[bytes]:
+    """Run ``assembly sequencer`` beside the server: its own process and single connection, so the
+    workers' startup, shutdown and pools are untouched (docs/adr/0005-audit-log-sequencing.md)."""
+    from assembly.audit.sequencer import SequencerError, load_signer  # noqa: PLC0415
+
+    try:
+        load_signer(settings)  # a bad key or origin stops the start here, with its reason
+    except SequencerError as exc:
+        raise StartupError(f"audit log: {exc}") from None
+    env = {**os.environ, "ASSEMBLY_DATABASE_URL": settings.require_database_url()}
+    if settings.data_dir:
+        env["ASSEMBLY_DATA_DIR"] = settings.data_dir
+    return subprocess.Popen([sys.executable, "-m", "assembly", "sequencer"], env=env)
+
+
+def _stop_sequencer(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within 10 seconds (a batch is one transaction)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -400,6 +432,45 @@ def verify(args: tuple[str, ...]) -> None:
     from assembly.audit.verify.cli import main as verify_main  # noqa: PLC0415
 
     sys.exit(verify_main(list(args)))
+
+
+@cli.command()
+@_one_line_errors
+def sequencer() -> None:
+    """Run the audit-log sequencer alone: integrate queued entries and sign checkpoints until stopped.
+
+    One leader at a time (a PostgreSQL advisory lock): start as many as you like, one works, the
+    others wait. `assembly serve` and `assembly demo` run one unless ASSEMBLY_SEQUENCER=false.
+    """
+    from assembly.audit.sequencer import SequencerError, run_sequencer  # noqa: PLC0415
+
+    settings = _settings()
+    settings.require_database_url()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await run_sequencer(settings, stop)
+
+    try:
+        asyncio.run(run())
+    except SequencerError as exc:
+        raise StartupError(f"audit log: {exc}") from None
+
+
+@cli.command("audit-key")
+@_one_line_errors
+def audit_key() -> None:
+    """Print the audit log's verifier key (publish it; auditors pass it to `assembly verify --key`)."""
+    from assembly.audit.sequencer import SequencerError, load_signer  # noqa: PLC0415
+
+    try:
+        signer, _ = load_signer(Settings.from_env())
+    except SequencerError as exc:
+        raise StartupError(f"audit log: {exc}") from None
+    click.echo(signer.verifier.vkey)
 
 
 def main() -> None:

@@ -74,7 +74,9 @@ class Database:
 
     def __init__(self, settings: Settings, *, url: str | None = None) -> None:
         self.engine = create_engine(settings, url=url)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # The audit log's origin goes into every entry recorded in a session (assembly/audit/services.py).
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False,
+                                               info={"log_origin": settings.log_origin})
         self._ping_timeout = float(settings.db_connect_timeout_seconds)
 
     async def ping(self) -> None:

@@ -140,6 +140,39 @@ async def _seed_assembly(session: AsyncSession, users: dict[str, uuid.UUID]) -> 
     await grant_proxy(session, admin, delegations["CA-MTL"], holder_delegation_id=delegations["CO-BOG"],
                       ballot_id=None)
     await open_assembly(session, admin, assembly_id)
+    await _seed_ballot(session, admin, assembly_id, users)
+
+
+DEMO_BALLOT_QUESTION = "Shall the agenda of the World Council be adopted?"
+
+
+async def _seed_ballot(session: AsyncSession, admin: Principal, assembly_id: uuid.UUID,
+                       users: dict[str, uuid.UUID]) -> None:
+    """A closed procedural ballot: its opening, electorate, votes (one by proxy) and tally go into the
+    audit log, so the receipts, the checkpoint and the bundle have something to show."""
+    from assembly.ballots.models import BallotSubjectKind  # noqa: PLC0415
+    from assembly.ballots.services import cast_votes, close_ballot, create_ballot, open_ballot  # noqa: PLC0415
+
+    ballot = await create_ballot(session, admin, assembly_id, subject_kind=BallotSubjectKind.PROCEDURAL,
+                                 subject_id=None, question=DEMO_BALLOT_QUESTION, weighted=False, secret=False,
+                                 majority=None, candidates=None, seats=None, k_anonymity=5)
+    ballot_id = ballot.ballot.id
+    await open_ballot(session, admin, ballot_id)
+    for email, choice in (("barcelona@demo.assembly.test", "yes"), ("durban@demo.assembly.test", "no"),
+                          ("bogota@demo.assembly.test", "yes")):  # Bogota casts Montreal's proxy vote too
+        await cast_votes(session, Principal(user_id=users[email], is_admin=False), ballot_id, choice=choice)
+    await close_ballot(session, admin, ballot_id)
+
+
+async def _sign_first_checkpoint(settings: Settings) -> None:
+    """Integrate what the seed recorded, so the demo starts with a signed checkpoint."""
+    from assembly.audit.sequencer import Sequencer, load_signer  # noqa: PLC0415
+
+    signer, record = load_signer(settings)
+    sequencer = Sequencer(signer, record, batch=10_000)
+    async with session_scope(settings) as session:
+        await sequencer.integrate(session)
+    sequencer.committed()
 
 
 async def seed_demo(settings: Settings) -> tuple[DemoLogin, ...]:
@@ -151,6 +184,8 @@ async def seed_demo(settings: Settings) -> tuple[DemoLogin, ...]:
     async with session_scope(settings) as session:
         users = await _seed_users(session)
         await _seed_assembly(session, users)
+    if settings.sequencer:
+        await _sign_first_checkpoint(settings)
     return DEMO_LOGINS
 
 
@@ -166,6 +201,9 @@ def demo_banner(settings: Settings, logins: tuple[DemoLogin, ...], where: str) -
         "",
         f"Seeded: {DEMO_ASSEMBLY} (open), its chair and auditor, a member register, five accredited",
         "delegations (Lisbon is in arrears: accredited, no vote) and a proxy from Montreal to Bogota.",
+        f"A closed ballot ({DEMO_BALLOT_QUESTION!r}) is in the signed audit log: see",
+        f"  {base}/api/audit/checkpoint and {base}/.well-known/assembly-log-key; the auditor downloads",
+        f"  {base}/api/assemblies/<id>/audit-bundle and runs `assembly verify bundle.json --key <key>`.",
         "",
         "Demo logins (public demo passwords, never use them elsewhere):",
     ]

@@ -180,6 +180,20 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     """ASSEMBLY_TRUSTED_PROXIES: addresses or networks of reverse proxies whose X-Forwarded-For is believed."""
 
+    log_origin: str = "assembly.local/audit"
+    """ASSEMBLY_LOG_ORIGIN: name of the audit log (its checkpoints' origin and its key's name); fixed for a log."""
+
+    log_signing_key: str = field(default="", repr=False)
+    """ASSEMBLY_LOG_SIGNING_KEY: the log's Ed25519 signer key (``PRIVATE+KEY+...``). Empty: a key file
+    ``audit-log.key`` in the data directory, generated on first use. Never logged."""
+
+    sequencer: bool = False
+    """ASSEMBLY_SEQUENCER: run the audit-log sequencer beside ``assembly serve``/``demo`` (default true
+    from the environment; false in settings built by code, such as the tests')."""
+
+    sequencer_batch: int = 256
+    """ASSEMBLY_SEQUENCER_BATCH: most entries the sequencer integrates under one checkpoint."""
+
     def __post_init__(self) -> None:
         if self.database_url:
             object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
@@ -214,6 +228,10 @@ class Settings:
             data_dir=env.get("ASSEMBLY_DATA_DIR", "").strip() or None,
             hsts=_bool(env, "ASSEMBLY_HSTS", default=False),
             trusted_proxies=_networks(env, "ASSEMBLY_TRUSTED_PROXIES"),
+            log_origin=env.get("ASSEMBLY_LOG_ORIGIN", "").strip() or "assembly.local/audit",
+            log_signing_key=env.get("ASSEMBLY_LOG_SIGNING_KEY", "").strip(),
+            sequencer=_bool(env, "ASSEMBLY_SEQUENCER", default=True),
+            sequencer_batch=_int(env, "ASSEMBLY_SEQUENCER_BATCH", 256, 1, 10_000),
         )
 
     def with_database(self, url: str) -> Settings:

@@ -16,9 +16,12 @@ from assembly.accounts.auth import TokenIssuer
 from assembly.accounts.models import User
 from assembly.accounts.services import ClientInfo, start_login_session
 from assembly.app import create_app
+from assembly.audit.log.checkpoint import NoteSigner
+from assembly.audit.sequencer import Sequencer
+from assembly.audit.services import DEFAULT_ORIGIN
 from assembly.settings import Settings
 
-__all__ = ("api_client", "bearer", "make_user", "run_lifespan")
+__all__ = ("TEST_LOG_SIGNER", "api_client", "bearer", "integrate_log", "make_user", "run_lifespan")
 
 # A valid argon2id hash of "correct horse battery staple", so fixtures need not hash (slow) for every user.
 TEST_PASSWORD = "correct horse battery staple"
@@ -79,6 +82,26 @@ async def bearer(app: Litestar, user: User | uuid.UUID) -> dict[str, str]:
             session, tokens, user_id=user_id, client=ClientInfo(address="127.0.0.1", user_agent="tests")
         )
     return {"Authorization": f"Bearer {issued.access_token}"}
+
+
+# The tests' log key: a fixed seed, named like the default origin (Settings.log_origin).
+TEST_LOG_SIGNER = NoteSigner(DEFAULT_ORIGIN, bytes(range(32)))
+
+
+async def integrate_log(app: Litestar, *, signer: NoteSigner = TEST_LOG_SIGNER) -> int:
+    """Run the sequencer's work synchronously: integrate every pending entry, sign; return how many.
+
+    Tests never run the background sequencer (Settings.sequencer is off by default); they call this
+    where they need entries in the log, so nothing waits on a timer.
+    """
+    sequencer = Sequencer(signer, batch=10_000)
+    total = 0
+    while True:
+        async with app.state.database.sessionmaker() as session, session.begin():
+            added = await sequencer.integrate(session)
+        total += added
+        if added < sequencer.batch:
+            return total
 
 
 PROBLEM = "application/problem+json"

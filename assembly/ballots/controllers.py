@@ -196,9 +196,10 @@ class BallotController(Controller):
             if data.votes is not None else None,
         )
         return CastReceipt(
-            ballot_id=result.ballot_id,
+            ballot_id=result.ballot_id, tracker=result.votes[0].tracker,
             votes=[VoteReceipt(right_id=v.right_id, delegation_id=v.delegation_id, kind=v.kind, weight=v.weight,
-                               revision=v.revision, cast_at=v.cast_at, choice=v.choice, split=v.split)
+                               revision=v.revision, cast_at=v.cast_at, choice=v.choice, split=v.split,
+                               tracker=v.tracker)
                    for v in result.votes],
             voted=result.turnout[0], voted_weight=result.turnout[1],
         )

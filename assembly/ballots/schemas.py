@@ -263,12 +263,16 @@ class VoteReceipt(_Out):
     cast_at: datetime
     choice: str | None
     split: dict[str, int] | None
+    tracker: str
+    """Hex leaf hash of the vote's audit-log entry: fetch its receipt at /api/audit/receipts/{tracker}."""
 
 
 class CastReceipt(_Out):
     """What a cast recorded, after it committed."""
 
     ballot_id: uuid.UUID
+    tracker: str
+    """The first vote's tracker (the only one when a single right was cast); each vote has its own."""
     votes: list[VoteReceipt]
     voted: int
     """Rights that have voted so far (a hint: re-read the turnout for the exact figure)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,3 +36,21 @@ async def test_seeding_again_changes_nothing(settings: Settings, session: AsyncS
     counts = [await session.scalar(select(func.count()).select_from(t)) for t in (Member, Delegation, Proxy)]
     await seed_demo(settings)
     assert [await session.scalar(select(func.count()).select_from(t)) for t in (Member, Delegation, Proxy)] == counts
+
+
+async def test_the_demo_ballot_is_in_a_signed_audit_log(settings: Settings, session: AsyncSession,
+                                                        tmp_path: Path) -> None:
+    from dataclasses import replace  # noqa: PLC0415
+
+    from assembly.audit.models import LogCheckpoint, LogEntry, PendingEntry  # noqa: PLC0415
+    from assembly.ballots.models import Ballot, BallotStatus  # noqa: PLC0415
+
+    await seed_demo(replace(settings, sequencer=True, data_dir=str(tmp_path)))
+    ballot = (await session.scalars(select(Ballot))).one()
+    assert ballot.status == BallotStatus.CLOSED
+    assert await session.scalar(select(func.count()).select_from(PendingEntry)) == 0
+    size = await session.scalar(select(func.max(LogCheckpoint.tree_size)))
+    assert size == await session.scalar(select(func.count()).select_from(LogEntry))
+    kinds = [row for row in (await session.scalars(select(LogEntry.entry))).all() if b"ballot.vote_cast" in row]
+    assert len(kinds) == 4, "three delegations voted, Bogota twice (its own right and Montreal's proxy)"
+    assert (tmp_path / "audit-log.key").exists()

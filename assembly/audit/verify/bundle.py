@@ -1,4 +1,4 @@
-"""Reading a bundle: a directory or a zip holding the four files of the spec ("Bundle layout")."""
+"""Reading a bundle: a directory, a zip, or a JSON document holding the four files of the spec (section 7)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ def read_bundle(path: Path) -> tuple[dict[str, bytes], list[str]]:
     """
     if path.is_dir():
         found, others = _read_directory(path)
+    elif path.is_file() and not zipfile.is_zipfile(path) and _starts_like_json(path):
+        found, others = _read_document(path)
     elif path.is_file():
         found, others = _read_zip(path)
     else:
@@ -60,6 +62,44 @@ def _read_directory(path: Path) -> tuple[dict[str, bytes], list[str]]:
         else:
             others.append(child.name)
     return found, others
+
+
+def _starts_like_json(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(64).lstrip()[:1] == b"{"
+
+
+def _read_document(path: Path) -> tuple[dict[str, bytes], list[str]]:
+    """The API's form: one JSON object whose members are the file names and their exact texts."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise BundleProblem("E001", f"{path.name} is larger than 1 GiB")
+    try:
+        value = json.loads(path.read_bytes().decode("utf-8"), object_pairs_hook=_document_object)
+    except BundleProblem:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise BundleProblem("E001", f"not a readable bundle document ({exc})") from None
+    if not isinstance(value, dict):
+        raise BundleProblem("E001", "the bundle document is not a JSON object")
+    found: dict[str, bytes] = {}
+    others: list[str] = []
+    for name, content in value.items():
+        if name not in FILES:
+            others.append(name)
+        elif not isinstance(content, str):
+            raise BundleProblem("E001", f"{name} in the bundle document is not a string")
+        else:
+            found[name] = content.encode("utf-8")
+    return found, sorted(others)
+
+
+def _document_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise BundleProblem("E001", f"the bundle document holds {name} twice")
+        result[name] = value
+    return result
 
 
 def _read_zip(path: Path) -> tuple[dict[str, bytes], list[str]]:

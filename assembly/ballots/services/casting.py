@@ -30,7 +30,7 @@ from uuid_utils.compat import uuid7
 
 from assembly.assemblies.models import DelegateRole, Delegation, DelegationMember, Proxy
 from assembly.assemblies.rules import casting_problem
-from assembly.audit.services import record_event
+from assembly.audit.services import hold_secret_vote, record_logged_event
 from assembly.ballots.checks import CastTarget, cast_request_problem, normalize_split
 from assembly.ballots.models import Ballot, BallotRight, RightKind, Vote
 from assembly.ballots.rules import validate_split
@@ -68,6 +68,8 @@ class CastVote:
     """None in a secret ballot, and for a split."""
     split: dict[str, int] | None
     """None in a secret ballot, and for a whole vote."""
+    tracker: str
+    """Hex leaf hash of the vote's log entry (a secret ballot's: of its entry in the close-time batch)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,13 +345,16 @@ async def _write(session: AsyncSession, actor: Principal, head: Any, entries: li
         if not secret:  # a secret ballot records participation only; its choices exist only as counts
             payload["choice"] = entry.choice
             payload["split"] = entry.split
-        await record_event(session, "ballot.vote_cast" if revision == 1 else "ballot.vote_changed",
-                           assembly_id=head.assembly_id, subject_id=ballot_id, actor_user_id=actor.user_id,
-                           payload=payload)
+        _, hashed = await record_logged_event(
+            session, "ballot.vote_cast" if revision == 1 else "ballot.vote_changed",
+            assembly_id=head.assembly_id, subject_id=ballot_id, actor_user_id=actor.user_id, payload=payload)
+        if secret:  # the choice enters the log at close, in a batch sorted by hash, unlinked from the right
+            hashed = await hold_secret_vote(session, ballot_id=ballot_id, right_id=entry.right.id,
+                                            choice=entry.choice, split=entry.split, weight=entry.right.weight)
         recorded.append(CastVote(
             right_id=entry.right.id, delegation_id=entry.right.delegation_id, kind=entry.right.kind,
             weight=entry.right.weight, revision=revision, cast_at=row.cast_at,
-            choice=None if secret else entry.choice, split=None if secret else entry.split))
+            choice=None if secret else entry.choice, split=None if secret else entry.split, tracker=hashed.hex()))
     first = next(iter(written.values()))
     turnout = (int(first.turnout_rights) + new_rights, int(first.turnout_weight) + new_weight)
     await notify_unsequenced(session, stream_id=head.assembly_id, event_type="ballot.turnout", subject_id=ballot_id,

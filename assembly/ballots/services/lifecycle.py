@@ -21,7 +21,7 @@ from uuid_utils.compat import uuid7
 from assembly.assemblies.models import Assembly, AssemblyStatus
 from assembly.assemblies.rules import MajorityRule, RuleSet, encode_rule_set
 from assembly.assemblies.services import VotingRight, compute_voting_rights, get_assembly
-from assembly.audit.services import record_event
+from assembly.audit.services import publish_secret_votes, record_event
 from assembly.ballots.checks import ballot_options, ballot_settings_problems
 from assembly.ballots.digests import electorate_digest, question_digest
 from assembly.ballots.models import (
@@ -60,8 +60,9 @@ __all__ = (
     "view_ballot",
 )
 
-ELECTORATE_CHUNK = 500
-"""Rights per ``ballot.electorate`` audit event (an electorate of 250,000 makes 500 events)."""
+ELECTORATE_CHUNK = 150
+"""Rights per ``ballot.electorate`` audit event: a right takes at most ~400 bytes of canonical JSON, so a
+part stays well under the log's 65,535-byte entry limit (docs/audit-log-spec.md 3.1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +357,8 @@ async def close_ballot(session: AsyncSession, actor: Principal, ballot_id: uuid.
         assert ballot.subject_id is not None
         await subject_closed(session, subject_kind=str(ballot.subject_kind), subject_id=ballot.subject_id,
                              ballot_id=ballot.id, adopted=record.adopted, reason=str(record.reason))
+    if ballot.secret:  # the held-back vote entries enter the log now, one batch sorted by hash
+        await publish_secret_votes(session, ballot.id)
     await record_event(session, "ballot.closed", assembly_id=ballot.assembly_id, subject_id=ballot.id,
                        actor_user_id=actor.user_id, payload={
                            "ballot_id": str(ballot.id),
