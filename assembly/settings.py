@@ -180,6 +180,28 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     """ASSEMBLY_TRUSTED_PROXIES: addresses or networks of reverse proxies whose X-Forwarded-For is believed."""
 
+    delivery_worker: bool = True
+    """ASSEMBLY_DELIVERY_WORKER: run the webhook delivery worker inside each server process (``false``: only
+    ``assembly worker`` processes deliver)."""
+
+    webhook_allow_private: bool = False
+    """ASSEMBLY_WEBHOOK_ALLOW_PRIVATE: accept http:// and loopback/private subscriber URLs (tests, closed networks)."""
+
+    webhook_max_attempts: int = 8
+    """ASSEMBLY_WEBHOOK_MAX_ATTEMPTS: attempts before a delivery becomes a dead letter."""
+
+    webhook_retry_base_ms: int = 2000
+    """ASSEMBLY_WEBHOOK_RETRY_BASE_MS: first retry delay ceiling; doubles each attempt (with full jitter)."""
+
+    webhook_retry_cap_seconds: int = 3600
+    """ASSEMBLY_WEBHOOK_RETRY_CAP: longest delay between two attempts, in seconds."""
+
+    webhook_timeout_seconds: int = 10
+    """ASSEMBLY_WEBHOOK_TIMEOUT: seconds a subscriber has to answer one delivery."""
+
+    delivery_poll_ms: int = 1000
+    """ASSEMBLY_DELIVERY_POLL_MS: how often an idle worker looks for due deliveries."""
+
     def __post_init__(self) -> None:
         if self.database_url:
             object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
@@ -214,6 +236,13 @@ class Settings:
             data_dir=env.get("ASSEMBLY_DATA_DIR", "").strip() or None,
             hsts=_bool(env, "ASSEMBLY_HSTS", default=False),
             trusted_proxies=_networks(env, "ASSEMBLY_TRUSTED_PROXIES"),
+            delivery_worker=_bool(env, "ASSEMBLY_DELIVERY_WORKER", default=True),
+            webhook_allow_private=_bool(env, "ASSEMBLY_WEBHOOK_ALLOW_PRIVATE", default=False),
+            webhook_max_attempts=_int(env, "ASSEMBLY_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100),
+            webhook_retry_base_ms=_int(env, "ASSEMBLY_WEBHOOK_RETRY_BASE_MS", 2000, 1, 3_600_000),
+            webhook_retry_cap_seconds=_int(env, "ASSEMBLY_WEBHOOK_RETRY_CAP", 3600, 1, 7 * 86_400),
+            webhook_timeout_seconds=_int(env, "ASSEMBLY_WEBHOOK_TIMEOUT", 10, 1, 300),
+            delivery_poll_ms=_int(env, "ASSEMBLY_DELIVERY_POLL_MS", 1000, 10, 60_000),
         )
 
     def with_database(self, url: str) -> Settings:
