@@ -395,6 +395,8 @@ def worker() -> None:
     from assembly.db import Database  # noqa: PLC0415
     from assembly.positions.worker import run_worker  # noqa: PLC0415
 
+    # Stopped before the loop runs (still starting): exit cleanly, there is no delivery in hand.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     settings = _settings()
     url = settings.require_database_url()
     check_database(url, settings.db_connect_timeout_seconds)
