@@ -259,6 +259,7 @@ def akn_statement(doc: PositionDoc, *, generated: date) -> str:
     main = _sub(statement, "mainBody")
     for paragraph in operative or [{"id": "p0", "text": ""}]:
         _sub(main, "p", paragraph["text"], eId=f"mainBody__{paragraph['id']}")
+    ET.indent(root)
     return ET.tostring(root, encoding="unicode").join(['<?xml version="1.0" encoding="UTF-8"?>\n', "\n"])
 
 
@@ -335,4 +336,5 @@ def atom_feed(docs: Sequence[PositionDoc], *, base_url: str, feed_id: str, updat
             _atom_sub(entry, "category", term=f"sdg-{code}", label=sdg_label(code),
                       scheme="https://unstats.un.org/sdgs/")
         _atom_sub(entry, "summary", f"{doc.body_name}, {doc.adopted_on.isoformat()}. {_vote_summary(doc.vote)}")
+    ET.indent(feed)
     return ET.tostring(feed, encoding="unicode").join(['<?xml version="1.0" encoding="UTF-8"?>\n', "\n"])
