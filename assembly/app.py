@@ -36,6 +36,7 @@ from assembly.motions.controllers import (
     MotionPartController,
 )
 from assembly.positions.controllers import (
+    BallotResultsController,
     MotionPositionController,
     PositionController,
     SymbolPatternController,
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> Litestar:
             AssemblyMotionsController, MotionController, AmendmentController, MotionPartController,
             AssemblyBallotController, BallotController,
             PositionController, MotionPositionController, SymbolPatternController, WebhookController,
+            BallotResultsController,
         ],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=exception_handlers,

@@ -36,7 +36,13 @@ from assembly.positions.schemas import (
 )
 from assembly.settings import Settings
 
-__all__ = ("MotionPositionController", "PositionController", "SymbolPatternController", "WebhookController")
+__all__ = (
+    "BallotResultsController",
+    "MotionPositionController",
+    "PositionController",
+    "SymbolPatternController",
+    "WebhookController",
+)
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size (1 to 200)")]
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="Items to skip")]
@@ -227,6 +233,33 @@ class MotionPositionController(Controller):
         """Secretariat: refused unless the motion was adopted and has no position (adoption publishes by itself)."""
         position = await services.publish_motion(db_session, current_principal(request), motion_id)
         return _read(await services.position_doc(db_session, position.id, base_url=_base_url(request)))
+
+
+class BallotResultsController(Controller):
+    """Ballot results as CSV, for spreadsheets and archives."""
+
+    path = "/api/ballots"
+    tags = ["ballots"]  # noqa: RUF012
+
+    @get("/{ballot_id:uuid}/results.csv", operation_id="GetBallotResultsCsv",
+         summary="A closed ballot's result, one row per option", opt=PUBLIC, security=[{}],
+         media_type="text/csv; charset=utf-8", responses=_problems(404, 409))
+    async def results_csv(self, ballot_id: FromPath[uuid.UUID],
+                          db_session: NamedDependency[AsyncSession]) -> Response[str]:
+        """Public once closed: counts in heads and weight per option, the rule, quorum and outcome."""
+        rows = await services.ballot_result_rows(db_session, ballot_id)
+        return Response(formats.csv_text(services.RESULT_COLUMNS, rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="ballot-{ballot_id}-results.csv"'})
+
+    @get("/{ballot_id:uuid}/roll-call.csv", operation_id="GetBallotRollCallCsv",
+         summary="A closed roll-call ballot, one row per voting right", opt=PUBLIC, security=[{}],
+         media_type="text/csv; charset=utf-8", responses=_problems(404, 409))
+    async def roll_call_csv(self, ballot_id: FromPath[uuid.UUID],
+                            db_session: NamedDependency[AsyncSession]) -> Response[str]:
+        """Public once closed; refused for a secret ballot (409 ``ballot_secret``)."""
+        rows = await services.roll_call_rows(db_session, ballot_id)
+        return Response(formats.csv_text(services.ROLL_CALL_COLUMNS, rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="ballot-{ballot_id}-roll-call.csv"'})
 
 
 class WebhookController(Controller):

@@ -12,6 +12,8 @@ Everything here takes a :class:`PositionDoc` (or a list of them) and returns tex
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ __all__ = (
     "PositionDoc",
     "akn_statement",
     "atom_feed",
+    "csv_text",
     "markdown",
     "popolo",
     "sdg_label",
@@ -338,3 +341,21 @@ def atom_feed(docs: Sequence[PositionDoc], *, base_url: str, feed_id: str, updat
         _atom_sub(entry, "summary", f"{doc.body_name}, {doc.adopted_on.isoformat()}. {_vote_summary(doc.vote)}")
     ET.indent(feed)
     return ET.tostring(feed, encoding="unicode").join(['<?xml version="1.0" encoding="UTF-8"?>\n', "\n"])
+
+
+# -- Ballot results as CSV --------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    """A CSV cell; text a spreadsheet would run as a formula (= + - @ tab CR) is prefixed with a quote (OWASP)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """RFC 4180 CSV (CRLF line ends, quoted where needed) with a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[_cell(v) for v in row] for row in rows])
+    return buffer.getvalue()

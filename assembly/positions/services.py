@@ -58,6 +58,7 @@ __all__ = (
     "PositionFilters",
     "VersionInput",
     "add_version",
+    "ballot_result_rows",
     "create_subscription",
     "deactivate_subscription",
     "feed_docs",
@@ -71,6 +72,7 @@ __all__ = (
     "publish_motion",
     "redeliver",
     "resolve_host",
+    "roll_call_rows",
     "set_symbol_pattern",
     "titles_of",
 )
@@ -545,3 +547,41 @@ async def feed_docs(session: AsyncSession, *, limit: int, base_url: str) -> list
     ids = (await session.scalars(select(last_change.c.position_id)
                                  .order_by(last_change.c.changed.desc()).limit(limit))).all()
     return [await position_doc(session, position_id, base_url=base_url, with_audit=False) for position_id in ids]
+
+
+# -- Ballot results as CSV --------------------------------------------------------------------------
+
+RESULT_COLUMNS = ("ballot_id", "question", "option", "heads", "weight", "rule", "unit", "quorum_met", "outcome",
+                  "closed_at")
+ROLL_CALL_COLUMNS = ("ballot_id", "right_id", "delegation_id", "member_name", "kind", "holder_delegation_id",
+                     "weight", "voted", "choice", "split")
+
+
+async def ballot_result_rows(session: AsyncSession, ballot_id: uuid.UUID) -> list[list[object]]:
+    """One row per option of a closed ballot (404 ``ballot_not_found``, 409 ``ballot_not_closed``)."""
+    ballot = await session.get(Ballot, ballot_id)
+    if ballot is None:
+        raise NotFound(f"no ballot with id {ballot_id}", code="ballot_not_found")
+    result = await session.scalar(select(BallotResult).where(BallotResult.ballot_id == ballot.id))
+    if result is None:
+        raise Conflict("the results are published when the ballot closes", code="ballot_not_closed")
+    closed = ballot.closed_at.isoformat() if ballot.closed_at else ""
+    return [[ballot.id, ballot.question, c["option"], c["heads"], c["weight"], result.rule, result.unit,
+             result.quorum_met, str(result.outcome), closed] for c in result.counts]
+
+
+async def roll_call_rows(session: AsyncSession, ballot_id: uuid.UUID) -> list[list[object]]:
+    """One row per voting right of a closed roll-call ballot (409 ``ballot_secret``, ``ballot_not_closed``)."""
+    # Imported here: the ballots services import the motions services, which import this module.
+    from assembly.ballots.services import roll_call_page  # noqa: PLC0415
+    rows: list[list[object]] = []
+    offset = 0
+    while True:
+        _ballot, page, total = await roll_call_page(session, ballot_id, limit=1000, offset=offset)
+        rows += [[ballot_id, e.right.id, e.right.delegation_id, e.member_name, str(e.right.kind),
+                  e.right.holder_delegation_id, e.right.weight, e.vote is not None,
+                  e.vote.choice if e.vote else None,
+                  json.dumps(e.vote.split, sort_keys=True) if e.vote and e.vote.split else None] for e in page]
+        offset += len(page)
+        if not page or offset >= total:
+            return rows

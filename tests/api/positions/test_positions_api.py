@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -157,3 +159,27 @@ async def test_consensus_adoption_takes_the_next_number_and_translations_and_cor
     assert [v["kind"] for v in versions] == ["adopted", "translation", "correction"]
     missing = await api.client.get(base, params={"language": "es"})
     api.problem(missing, 404, "translation_not_found")
+
+
+async def test_ballot_results_download_as_csv(api: BallotApi) -> None:
+    await api.setup()
+    _, ballot_id = await adopt_by_roll_call(api, api.parties[0])
+    results = await api.client.get(f"/api/ballots/{ballot_id}/results.csv")
+    assert results.status_code == 200
+    assert results.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(results.text)))
+    assert [(r["option"], r["heads"], r["outcome"]) for r in rows] == [
+        ("yes", "3", "adopted"), ("no", "1", "adopted"), ("abstain", "0", "adopted")]
+    listing = await api.client.get(f"/api/ballots/{ballot_id}/roll-call.csv")
+    roll_call = list(csv.DictReader(io.StringIO(listing.text)))
+    assert len(roll_call) == 4
+    assert sorted(r["choice"] for r in roll_call) == ["no", "yes", "yes", "yes"]
+    assert {r["member_name"] for r in roll_call} == {p.name for p in api.parties}
+
+    secret = await api.ballot(question="Adjourn?", secret=True)
+    api.problem(await api.client.get(f"/api/ballots/{secret['id']}/results.csv"), 409, "ballot_not_closed")
+    await api.cast(secret["id"], api.parties[0], "yes")
+    await api.close(secret["id"])
+    assert len(list(csv.DictReader(io.StringIO(
+        (await api.client.get(f"/api/ballots/{secret['id']}/results.csv")).text)))) == 3
+    api.problem(await api.client.get(f"/api/ballots/{secret['id']}/roll-call.csv"), 409, "ballot_secret")

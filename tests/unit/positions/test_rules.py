@@ -8,6 +8,7 @@ import hmac
 import pytest
 
 from assembly.assemblies.rules import Refusal
+from assembly.positions.formats import csv_text
 from assembly.positions.rules import (
     backoff_seconds,
     normalize_sdgs,
@@ -90,3 +91,8 @@ def test_webhook_targets() -> None:
         assert target_refusal("https://example.org/", ["93.184.215.14", address], allow_private=False) is not None
     assert target_refusal("https://nowhere.invalid/", [], allow_private=False) is not None
     assert target_refusal("http://127.0.0.1/", ["127.0.0.1"], allow_private=True) is None
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused() -> None:
+    text = csv_text(["name", "n"], [["=HYPERLINK(\"x\")", 1], ["Barcelona, ES", -2], [None, "@x"]])
+    assert text.split("\r\n") == ["name,n", "\"'=HYPERLINK(\"\"x\"\")\",1", "\"Barcelona, ES\",'-2", ",'@x", ""]
