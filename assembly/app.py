@@ -37,6 +37,7 @@ from assembly.motions.controllers import (
 )
 from assembly.positions.controllers import (
     BallotResultsController,
+    MinutesController,
     MotionPositionController,
     PositionController,
     SymbolPatternController,
@@ -64,7 +65,7 @@ def create_app(settings: Settings) -> Litestar:
             AssemblyMotionsController, MotionController, AmendmentController, MotionPartController,
             AssemblyBallotController, BallotController,
             PositionController, MotionPositionController, SymbolPatternController, WebhookController,
-            BallotResultsController,
+            BallotResultsController, MinutesController,
         ],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=exception_handlers,

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.core.guards import current_principal, requires_login
 from assembly.core.security import Principal
-from assembly.positions import formats, services
+from assembly.positions import formats, minutes, services
 from assembly.positions.models import DeliveryStatus, Position, WebhookDelivery, WebhookSubscription
 from assembly.positions.schemas import (
     AuditLink,
@@ -38,6 +38,7 @@ from assembly.settings import Settings
 
 __all__ = (
     "BallotResultsController",
+    "MinutesController",
     "MotionPositionController",
     "PositionController",
     "SymbolPatternController",
@@ -260,6 +261,38 @@ class BallotResultsController(Controller):
         rows = await services.roll_call_rows(db_session, ballot_id)
         return Response(formats.csv_text(services.ROLL_CALL_COLUMNS, rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="ballot-{ballot_id}-roll-call.csv"'})
+
+
+class MinutesController(Controller):
+    """Minutes of an assembly's sitting, generated from the record."""
+
+    path = "/api/assemblies"
+    tags = ["positions"]  # noqa: RUF012
+
+    @get("/{assembly_id:uuid}/minutes.md", operation_id="GetMinutesMarkdown", summary="Minutes as Markdown",
+         opt=PUBLIC, security=[{}], media_type="text/markdown; charset=utf-8", responses=_problems(404))
+    async def markdown(self, assembly_id: FromPath[uuid.UUID],
+                       db_session: NamedDependency[AsyncSession]) -> Response[str]:
+        """Public: agenda items and speakers, motions and amendments, ballots, rulings."""
+        record = await services.minutes_record(db_session, assembly_id)
+        return Response(minutes.minutes_markdown(record), media_type="text/markdown; charset=utf-8")
+
+    @get("/{assembly_id:uuid}/minutes.html", operation_id="GetMinutesHtml", summary="Minutes, printable HTML",
+         opt=PUBLIC, security=[{}], media_type="text/html; charset=utf-8", responses=_problems(404))
+    async def printable(self, assembly_id: FromPath[uuid.UUID],
+                        db_session: NamedDependency[AsyncSession]) -> Response[str]:
+        """Public: the same content as a page to print."""
+        record = await services.minutes_record(db_session, assembly_id)
+        return Response(minutes.minutes_html(record), media_type="text/html; charset=utf-8")
+
+    @get("/{assembly_id:uuid}/minutes.akn", operation_id="GetMinutesAkomaNtoso",
+         summary="Minutes as an Akoma Ntoso debateReport", opt=PUBLIC, security=[{}], media_type=AKN_MEDIA_TYPE,
+         responses=_problems(404))
+    async def akn(self, assembly_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]) -> Response[str]:
+        """Public: OASIS LegalDocML ``debateReport``, validated in the tests against the official XSD."""
+        record = await services.minutes_record(db_session, assembly_id)
+        return Response(minutes.akn_debate_report(record, generated=datetime.now(UTC).date()),
+                        media_type=AKN_MEDIA_TYPE)
 
 
 class WebhookController(Controller):

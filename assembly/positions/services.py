@@ -22,6 +22,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.agenda.models import AgendaItem, SpeakerRequest, SpeakerRequestStatus
 from assembly.assemblies.models import Assembly, Delegation
 from assembly.assemblies.rules import Refusal
 from assembly.audit.models import AuditEvent
@@ -30,8 +31,9 @@ from assembly.ballots.models import Ballot, BallotResult, BallotRight, Vote
 from assembly.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from assembly.core.security import Principal
 from assembly.members.models import Member
-from assembly.motions.models import Motion, MotionStatus, MotionVersion
+from assembly.motions.models import Amendment, Motion, MotionStatus, MotionVersion
 from assembly.positions.formats import PositionDoc
+from assembly.positions.minutes import MinutesBallot, MinutesItem, MinutesMotion, MinutesRecord
 from assembly.positions.models import (
     DeliveryStatus,
     Position,
@@ -66,6 +68,7 @@ __all__ = (
     "list_positions",
     "list_subscriptions",
     "list_versions",
+    "minutes_record",
     "next_symbol",
     "on_motion_adopted",
     "position_doc",
@@ -585,3 +588,56 @@ async def roll_call_rows(session: AsyncSession, ballot_id: uuid.UUID) -> list[li
         offset += len(page)
         if not page or offset >= total:
             return rows
+
+
+# -- Minutes ----------------------------------------------------------------------------------------
+
+
+async def minutes_record(session: AsyncSession, assembly_id: uuid.UUID) -> MinutesRecord:
+    """The record the minutes are generated from (404 ``assembly_not_found``); public, like the ballots it shows."""
+    assembly = await session.get(Assembly, assembly_id)
+    if assembly is None:
+        raise NotFound(f"no assembly with id {assembly_id}", code="assembly_not_found")
+    members = dict((await session.execute(
+        select(Delegation.id, Member.name).join(Member, Member.id == Delegation.member_id)
+        .where(Delegation.assembly_id == assembly_id))).all())
+    items = []
+    for item in (await session.scalars(select(AgendaItem).where(AgendaItem.assembly_id == assembly_id)
+                                       .order_by(AgendaItem.position))).all():
+        speeches = (await session.scalars(select(SpeakerRequest).where(
+            SpeakerRequest.agenda_item_id == item.id,
+            SpeakerRequest.status.in_([SpeakerRequestStatus.SPEAKING, SpeakerRequestStatus.SPOKEN]))
+            .order_by(SpeakerRequest.started_at, SpeakerRequest.request_no))).all()
+        items.append(MinutesItem(item.position, item.title, str(item.kind), str(item.status),
+                                 [(members.get(s.delegation_id, "?"), str(s.kind)) for s in speeches]))
+    symbols = dict((await session.execute(select(Position.motion_id, Position.symbol)
+                                          .where(Position.assembly_id == assembly_id))).all())
+    motions = []
+    for motion in (await session.scalars(select(Motion).where(Motion.assembly_id == assembly_id)
+                                         .order_by(Motion.created_at))).all():
+        if motion.status == MotionStatus.DRAFT:
+            continue  # drafts are the sponsor's, not the assembly's
+        amendments = (await session.execute(select(Amendment.number, Amendment.status, Amendment.status_reason)
+                                             .where(Amendment.motion_id == motion.id)
+                                             .order_by(Amendment.number))).all()
+        motions.append(MinutesMotion(
+            motion.title, members.get(motion.sponsor_delegation_id, "?"), str(motion.status),
+            str(motion.resolution) if motion.resolution else None, motion.status_reason, symbols.get(motion.id),
+            [(int(n), str(status), reason) for n, status, reason in amendments]))
+    ballots = []
+    for ballot, result in (await session.execute(
+            select(Ballot, BallotResult).join(BallotResult, BallotResult.ballot_id == Ballot.id)
+            .where(Ballot.assembly_id == assembly_id).order_by(Ballot.closed_at))).all():
+        roll_call: list[tuple[str, str | None, int]] = []
+        if not ballot.secret:
+            rows = (await session.execute(
+                select(BallotRight.delegation_id, BallotRight.weight, Vote.choice)
+                .outerjoin(Vote, and_(Vote.ballot_id == BallotRight.ballot_id, Vote.right_id == BallotRight.id))
+                .where(BallotRight.ballot_id == ballot.id, BallotRight.eligible))).all()
+            roll_call = sorted((members.get(d, "?"), choice, int(w)) for d, w, choice in rows)
+        ballots.append(MinutesBallot(
+            ballot.question, ballot.closed_at, ballot.secret, ballot.weighted, result.rule, str(result.outcome),
+            f"{'met' if result.quorum_met else 'not met'} ({result.quorum_arithmetic})", list(result.counts),
+            roll_call))
+    return MinutesRecord(str(assembly.id), assembly.name, str(assembly.body_kind), assembly.starts_on,
+                         assembly.ends_on, assembly.venue, items, motions, ballots)
