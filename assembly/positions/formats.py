@@ -94,8 +94,10 @@ def sdg_label(code: str) -> str:
 
 
 def _vote_summary(vote: dict[str, Any]) -> str:
-    if vote.get("method") != "ballot":
+    if vote.get("method") == "consensus":
         return "Adopted by consensus, without a vote."
+    if vote.get("method") != "ballot":
+        return "Adopted on the chair's declaration, without a ballot."
     counts = ", ".join(f"{c['option']} {c['heads']}" + (f" (weight {c['weight']})" if vote.get("weighted") else "")
                        for c in vote.get("counts", []))
     return f"Adopted by {'secret' if vote.get('secret') else 'roll-call'} ballot: {counts}; rule {vote.get('rule')}."
