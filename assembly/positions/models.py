@@ -111,7 +111,8 @@ class Position(UUIDv7AuditBase):
     adopted_on: Mapped[date] = mapped_column(Date)
     resolution: Mapped[str] = mapped_column(String(32))
     """``ballot`` or ``consensus`` (how the motion was adopted)."""
-    ballot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ballot.id"), nullable=True)
+    ballot_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    """The adopting ballot; no foreign key, as for ``motion.ballot_id`` (the motions domain does not own ballots)."""
     motion_version: Mapped[int] = mapped_column(Integer)
     """The motion version adopted (its consolidated text)."""
     text_sha256: Mapped[str] = mapped_column(String(64))

@@ -116,9 +116,13 @@ async def _vote_record(session: AsyncSession, motion: Motion) -> dict[str, Any]:
     if motion.ballot_id is None or str(motion.resolution) != "ballot":
         return {"method": str(motion.resolution or "chair"), "outcome": "adopted",
                 "reason": motion.status_reason}
-    ballot = await session.get_one(Ballot, motion.ballot_id)
-    result = await session.scalar(select(BallotResult).where(BallotResult.ballot_id == ballot.id))
-    assert result is not None, "a motion adopted by ballot has the ballot's result"
+    ballot = await session.get(Ballot, motion.ballot_id)
+    result = await session.scalar(select(BallotResult).where(BallotResult.ballot_id == motion.ballot_id))
+    if ballot is None or result is None:
+        # The motions domain accepts a decision for a ballot it does not see (its own tests do this):
+        # publish what is known rather than refuse the adoption.
+        return {"method": "ballot", "ballot_id": str(motion.ballot_id), "outcome": "adopted", "counts": [],
+                "roll_call": None}
     record: dict[str, Any] = {
         "method": "ballot", "ballot_id": str(ballot.id), "question": ballot.question, "weighted": ballot.weighted,
         "secret": ballot.secret, "outcome": str(result.outcome), "reason": result.reason, "rule": result.rule,

@@ -85,7 +85,6 @@ def upgrade() -> None:
     sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assembly_id'], ['assembly.id'], name=op.f('fk_position_assembly_id_assembly')),
-    sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_position_ballot_id_ballot')),
     sa.ForeignKeyConstraint(['motion_id'], ['motion.id'], name=op.f('fk_position_motion_id_motion')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_position')),
     sa.UniqueConstraint('motion_id', name=op.f('uq_position_motion_id')),
