@@ -36,6 +36,15 @@ from assembly.motions.controllers import (
     MotionController,
     MotionPartController,
 )
+from assembly.positions.controllers import (
+    BallotResultsController,
+    MinutesController,
+    MotionPositionController,
+    PositionController,
+    SymbolPatternController,
+    WebhookController,
+)
+from assembly.positions.worker import DeliveryWorker
 from assembly.settings import Settings
 
 __all__ = ("create_app", "create_app_from_env")
@@ -47,6 +56,8 @@ def create_app(settings: Settings) -> Litestar:
     database = Database(settings)
     live_hub = EventHub(settings.require_database_url())
     jwt_auth = create_jwt_auth(settings)
+    # Webhook deliveries go out from every server process unless turned off (then `assembly worker` does it).
+    worker = DeliveryWorker(database, settings) if settings.delivery_worker else None
     app = Litestar(
         route_handlers=[
             HealthController, AuthController, UserController, MemberController, LiveController,
@@ -54,6 +65,8 @@ def create_app(settings: Settings) -> Litestar:
             AgendaController, AgendaItemController, SpeakerRequestController,
             AssemblyMotionsController, MotionController, AmendmentController, MotionPartController,
             AssemblyBallotController, BallotController, AuditController, LogKeyController,
+            PositionController, MotionPositionController, SymbolPatternController, WebhookController,
+            BallotResultsController, MinutesController,
         ],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=exception_handlers,
@@ -68,7 +81,8 @@ def create_app(settings: Settings) -> Litestar:
             render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
         ),
         state=State({"database": database, "settings": settings, "jwt_auth": jwt_auth, "live_hub": live_hub}),
-        on_shutdown=[live_hub.close, database.dispose],
+        on_startup=[worker.start] if worker else [],
+        on_shutdown=[*([worker.close] if worker else []), live_hub.close, database.dispose],
         on_app_init=[jwt_auth.on_app_init],
         logging_config=None,
         debug=False,

@@ -416,6 +416,39 @@ def users_purge_sessions(keep_days: int) -> None:
     click.echo(f"Deleted {deleted} login session(s) that ended more than {keep_days} day(s) ago.")
 
 
+@cli.command()
+@_one_line_errors
+def worker() -> None:
+    """Deliver webhooks (the outbox of published positions) until SIGTERM or Ctrl-C.
+
+    Any number may run beside the servers: each delivery is taken by one worker at a time
+    (docs/positions.md). Needs ASSEMBLY_DATABASE_URL (a migrated database).
+    """
+    from assembly.db import Database  # noqa: PLC0415
+    from assembly.positions.worker import run_worker  # noqa: PLC0415
+
+    # Stopped before the loop runs (still starting): exit cleanly, there is no delivery in hand.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+    settings = _settings()
+    url = settings.require_database_url()
+    check_database(url, settings.db_connect_timeout_seconds)
+    _ensure_migrated(url)
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        database = Database(settings)
+        try:
+            await run_worker(database, settings, stop)
+        finally:
+            await database.dispose()
+
+    click.echo("Delivering webhooks; stop with Ctrl-C or SIGTERM.", err=True)
+    asyncio.run(work())
+
+
 @cli.command(
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
     add_help_option=False,

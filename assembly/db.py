@@ -36,6 +36,7 @@ from assembly.live import models as _live_models  # noqa: F401  # isort: skip
 from assembly.agenda import models as _agenda_models  # noqa: F401  # isort: skip
 from assembly.motions import models as _motions_models  # noqa: F401  # isort: skip
 from assembly.ballots import models as _ballots_models  # noqa: F401  # isort: skip
+from assembly.positions import models as _positions_models  # noqa: F401  # isort: skip
 
 __all__ = (
     "Database",

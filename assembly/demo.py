@@ -33,6 +33,19 @@ from assembly.core.security import Principal
 from assembly.db import session_scope
 from assembly.members.models import Member
 from assembly.members.services import import_register
+from assembly.motions.rules import ParagraphInput
+from assembly.motions.services import (
+    admit_motion,
+    adopt_by_consensus,
+    answer_invitation,
+    call_consensus,
+    create_motion,
+    invite_cosponsor,
+    open_debate,
+    submit_motion,
+)
+from assembly.positions.models import Position
+from assembly.positions.services import VersionInput, add_version
 from assembly.settings import Settings
 
 __all__ = ("DEMO_ASSEMBLY", "DEMO_DATABASE", "DemoLogin", "demo_banner", "load_or_create_secret", "seed_demo")
@@ -141,6 +154,7 @@ async def _seed_assembly(session: AsyncSession, users: dict[str, uuid.UUID]) -> 
                       ballot_id=None)
     await open_assembly(session, admin, assembly_id)
     await _seed_ballot(session, admin, assembly_id, users)
+    await _seed_position(session, users, admin, assembly_id, delegations)
 
 
 DEMO_BALLOT_QUESTION = "Shall the agenda of the World Council be adopted?"
@@ -175,11 +189,40 @@ async def _sign_first_checkpoint(settings: Settings) -> None:
     sequencer.committed()
 
 
+DEMO_POSITION_TITLE = "Localizing the 2030 Agenda through local climate budgets"
+
+
+async def _seed_position(session: AsyncSession, users: dict[str, uuid.UUID], admin: Principal,
+                         assembly_id: uuid.UUID, delegations: dict[str, uuid.UUID]) -> None:
+    """A motion by Barcelona, co-sponsored by Durban, adopted by consensus: a published position with SDG tags."""
+    barcelona = Principal(user_id=users["barcelona@demo.assembly.test"], is_admin=False)
+    durban = Principal(user_id=users["durban@demo.assembly.test"], is_admin=False)
+    chair = Principal(user_id=users["chair@demo.assembly.test"], is_admin=False)
+    view = await create_motion(session, barcelona, assembly_id, title=DEMO_POSITION_TITLE, rationale=None, paragraphs=[
+        ParagraphInput(None, "preambular", "Recalling the 2030 Agenda and the New Urban Agenda,"),
+        ParagraphInput(None, "operative", "Calls on local and regional governments to publish their climate "
+                                          "budgets every year;"),
+        ParagraphInput(None, "operative", "Asks the World Secretariat to bring this position to the High-Level "
+                                          "Political Forum of 2027."),
+    ])
+    motion_id = view.motion.id
+    await invite_cosponsor(session, barcelona, motion_id, delegation_id=delegations["ZA-ETH"])
+    await answer_invitation(session, durban, motion_id, delegation_id=delegations["ZA-ETH"], accept=True)
+    await submit_motion(session, barcelona, motion_id)
+    for step in (admit_motion, open_debate, call_consensus, adopt_by_consensus):
+        await step(session, chair, motion_id)
+    position_id = await session.scalar(select(Position.id).where(Position.motion_id == motion_id))
+    assert position_id is not None
+    await add_version(session, admin, position_id, VersionInput(language="en", sdgs=["11", "11.3", "13", "13.2"],
+                                                                process="HLPF", session="2027"))
+
+
 async def seed_demo(settings: Settings) -> tuple[DemoLogin, ...]:
     """Create what the demo needs and does not have yet; return every demo login.
 
     The accounts; a member register; an open World Council with its chair and auditor; accredited,
-    checked-in delegations (one in arrears, shown as ineligible with its reason); and a proxy.
+    checked-in delegations (one in arrears, shown as ineligible with its reason); a proxy; and a
+    motion adopted by consensus, published as a position with SDG tags.
     """
     async with session_scope(settings) as session:
         users = await _seed_users(session)
@@ -204,6 +247,9 @@ def demo_banner(settings: Settings, logins: tuple[DemoLogin, ...], where: str) -
         f"A closed ballot ({DEMO_BALLOT_QUESTION!r}) is in the signed audit log: see",
         f"  {base}/api/audit/checkpoint and {base}/.well-known/assembly-log-key; the auditor downloads",
         f"  {base}/api/assemblies/<id>/audit-bundle and runs `assembly verify bundle.json --key <key>`.",
+        "A motion adopted by consensus is published as a position (SDGs 11 and 13, for HLPF 2027):",
+        f"  Positions: {base}/api/positions  (Atom feed: {base}/api/positions/feed.atom;",
+        "             each position also as /markdown, /akn (Akoma Ntoso) and /popolo)",
         "",
         "Demo logins (public demo passwords, never use them elsewhere):",
     ]

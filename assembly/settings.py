@@ -193,6 +193,27 @@ class Settings:
 
     sequencer_batch: int = 256
     """ASSEMBLY_SEQUENCER_BATCH: most entries the sequencer integrates under one checkpoint."""
+    delivery_worker: bool = True
+    """ASSEMBLY_DELIVERY_WORKER: run the webhook delivery worker inside each server process (``false``: only
+    ``assembly worker`` processes deliver)."""
+
+    webhook_allow_private: bool = False
+    """ASSEMBLY_WEBHOOK_ALLOW_PRIVATE: accept http:// and loopback/private subscriber URLs (tests, closed networks)."""
+
+    webhook_max_attempts: int = 8
+    """ASSEMBLY_WEBHOOK_MAX_ATTEMPTS: attempts before a delivery becomes a dead letter."""
+
+    webhook_retry_base_ms: int = 2000
+    """ASSEMBLY_WEBHOOK_RETRY_BASE_MS: first retry delay ceiling; doubles each attempt (with full jitter)."""
+
+    webhook_retry_cap_seconds: int = 3600
+    """ASSEMBLY_WEBHOOK_RETRY_CAP: longest delay between two attempts, in seconds."""
+
+    webhook_timeout_seconds: int = 10
+    """ASSEMBLY_WEBHOOK_TIMEOUT: seconds a subscriber has to answer one delivery."""
+
+    delivery_poll_ms: int = 1000
+    """ASSEMBLY_DELIVERY_POLL_MS: how often an idle worker looks for due deliveries."""
 
     def __post_init__(self) -> None:
         if self.database_url:
@@ -232,6 +253,13 @@ class Settings:
             log_signing_key=env.get("ASSEMBLY_LOG_SIGNING_KEY", "").strip(),
             sequencer=_bool(env, "ASSEMBLY_SEQUENCER", default=True),
             sequencer_batch=_int(env, "ASSEMBLY_SEQUENCER_BATCH", 256, 1, 10_000),
+            delivery_worker=_bool(env, "ASSEMBLY_DELIVERY_WORKER", default=True),
+            webhook_allow_private=_bool(env, "ASSEMBLY_WEBHOOK_ALLOW_PRIVATE", default=False),
+            webhook_max_attempts=_int(env, "ASSEMBLY_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100),
+            webhook_retry_base_ms=_int(env, "ASSEMBLY_WEBHOOK_RETRY_BASE_MS", 2000, 1, 3_600_000),
+            webhook_retry_cap_seconds=_int(env, "ASSEMBLY_WEBHOOK_RETRY_CAP", 3600, 1, 7 * 86_400),
+            webhook_timeout_seconds=_int(env, "ASSEMBLY_WEBHOOK_TIMEOUT", 10, 1, 300),
+            delivery_poll_ms=_int(env, "ASSEMBLY_DELIVERY_POLL_MS", 1000, 10, 60_000),
         )
 
     def with_database(self, url: str) -> Settings:

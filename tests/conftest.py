@@ -138,7 +138,9 @@ async def database_url(pg_server_url: str, template_database: str) -> AsyncItera
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings of a test app on this test's database."""
-    return Settings(database_url=database_url, log_format="console", log_level="warning").with_generated_secret()
+    # No delivery worker in the in-process app: the webhook tests run workers of their own.
+    return Settings(database_url=database_url, log_format="console", log_level="warning",
+                    delivery_worker=False).with_generated_secret()
 
 
 @pytest.fixture

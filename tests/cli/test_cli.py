@@ -32,7 +32,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: st
 @pytest.mark.parametrize(
     "args",
     [(), ("serve",), ("demo",), ("db",), ("db", "upgrade"), ("db", "downgrade"), ("db", "current"), ("db", "check"),
-     ("users",), ("users", "create"), ("users", "purge-sessions")],
+     ("users",), ("users", "create"), ("users", "purge-sessions"), ("worker",)],
 )
 def test_every_command_has_help(args: tuple[str, ...]) -> None:
     result = run_cli(*args, "--help")

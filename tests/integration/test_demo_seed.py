@@ -11,6 +11,7 @@ from assembly.assemblies.models import Assembly, AssemblyStatus, Delegation, Pro
 from assembly.assemblies.services import assess_assembly, compute_voting_rights
 from assembly.demo import DEMO_ASSEMBLY, DEMO_LOGINS, seed_demo
 from assembly.members.models import Member
+from assembly.positions.models import Position
 from assembly.settings import Settings
 
 
@@ -31,11 +32,20 @@ async def test_seed_builds_an_open_assembly_with_delegations_and_a_proxy(
     assert sorted(r.kind for r in held_by_bogota) == ["own", "proxy"]
 
 
+async def test_seed_publishes_an_adopted_position(settings: Settings, session: AsyncSession) -> None:
+    await seed_demo(settings)
+    position = (await session.scalars(select(Position))).one()
+    assert position.symbol.startswith("UCLG/WC/")
+    assert position.vote["method"] == "consensus"
+    assert (position.sdgs, position.process, position.session) == (["11", "11.3", "13", "13.2"], "HLPF", "2027")
+
+
 async def test_seeding_again_changes_nothing(settings: Settings, session: AsyncSession) -> None:
     await seed_demo(settings)
-    counts = [await session.scalar(select(func.count()).select_from(t)) for t in (Member, Delegation, Proxy)]
+    tables = (Member, Delegation, Proxy, Position)
+    counts = [await session.scalar(select(func.count()).select_from(t)) for t in tables]
     await seed_demo(settings)
-    assert [await session.scalar(select(func.count()).select_from(t)) for t in (Member, Delegation, Proxy)] == counts
+    assert [await session.scalar(select(func.count()).select_from(t)) for t in tables] == counts
 
 
 async def test_the_demo_ballot_is_in_a_signed_audit_log(settings: Settings, session: AsyncSession,

@@ -53,6 +53,7 @@ from assembly.motions.services._common import (
     refuse_if_closed,
     require_chair,
 )
+from assembly.positions.services import on_motion_adopted
 
 __all__ = (
     "amendment_text_sha256",
@@ -150,7 +151,11 @@ async def decide_amendment(session: AsyncSession, state: MotionState, amendment:
 
 async def decide_motion(session: AsyncSession, state: MotionState, *, adopted: bool, resolution: Resolution,
                         reason: str | None, actor: Principal | None, command: str) -> None:
-    """The motion is adopted or rejected; recorded with the digest of the text decided."""
+    """The motion is adopted or rejected; recorded with the digest of the text decided.
+
+    The one place a motion becomes adopted: an adopted motion is published as a position in the same
+    transaction (positions domain: symbol, text, vote record, outbox rows for the webhooks).
+    """
     motion = state.motion
     previous = str(motion.status)
     target = MotionStatus.ADOPTED if adopted else MotionStatus.REJECTED
@@ -165,6 +170,8 @@ async def decide_motion(session: AsyncSession, state: MotionState, *, adopted: b
         "from_status": previous, "resolution": str(resolution), "version": motion.current_version,
         "text_sha256": state.version.text_sha256, "ballot_id": str(motion.ballot_id) if motion.ballot_id else None,
         "reason": reason}, data={"status": verb})
+    if adopted:
+        await on_motion_adopted(session, motion, state.version, actor_user_id=actor.user_id if actor else None)
 
 
 async def decide_part(session: AsyncSession, state: MotionState, part: MotionPart, *, adopted: bool,
