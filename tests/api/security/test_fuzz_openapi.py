@@ -2,9 +2,9 @@
 
 One ``assembly serve`` process runs on 127.0.0.1 against the test's database, in which the security
 world (two assemblies, a user in each of the nine roles, motions, an agenda, an open ballot) exists.
-For every operation of the document schemathesis generates requests, each sent with the real token of
-a drawn role (or none) and, half the time, with the path pointing at the world's real resources
-instead of random ids. Every answer must be:
+For every operation of the document schemathesis generates requests, valid or deliberately invalid,
+each sent with the real token of a drawn role (or none) and, half the time, with the path pointing at
+the world's real resources instead of random ids. Every answer must be:
 
 - never a 5xx;
 - a status and a body that the document declares for the operation (schema conformance);
@@ -28,6 +28,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -96,9 +97,12 @@ def server(settings: Settings, world: World) -> Iterator[str]:
 
 
 def _fuzz_operation(operation: Any, base: str, world: World, http: requests.Session) -> None:
+    # Valid requests (they reach the rules) and invalid ones (wrong types, missing fields, out of range).
+    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=False, database=None,
               suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy(), role=st.sampled_from(ROLES), real_ids=st.booleans())
+    @given(case=cases, role=st.sampled_from(ROLES), real_ids=st.booleans())
     def run(case: Any, role: str, real_ids: bool) -> None:
         if real_ids and case.path_parameters:
             for name in case.path_parameters:
