@@ -11,7 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from assembly import __version__
-from assembly.accounts.auth import create_jwt_auth
+from assembly.accounts.auth import PUBLIC_PATHS, create_jwt_auth
 from assembly.accounts.controllers import AuthController, UserController
 from assembly.agenda.controllers import AgendaController, AgendaItemController, SpeakerRequestController
 from assembly.assemblies.controllers import (
@@ -26,6 +26,7 @@ from assembly.core.errors import exception_handlers
 from assembly.core.health import HealthController
 from assembly.core.logging import configure_logging
 from assembly.core.middleware import RequestContextMiddleware, require_json_body
+from assembly.core.openapi import add_problem_responses
 from assembly.db import Database, provide_db_session
 from assembly.live.controllers import LiveController
 from assembly.live.hub import EventHub
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    add_problem_responses(app, public_paths=PUBLIC_PATHS)
     # Wrap the whole handler (router, exception handling, CORS) so routing errors get the same
     # request id and security headers as everything else.
     handler = app.asgi_handler

@@ -160,6 +160,9 @@ def _run_server(settings: Settings) -> None:
         port=settings.port,
         interface=Interfaces.ASGI,
         workers=settings.workers,
+        # A worker that dies (killed, out of memory) is replaced; votes it had acknowledged were committed
+        # first, and those it had not are the client's to retry (tests/integration/faults).
+        respawn_failed_workers=True,
         log_access=False,
         log_level=settings.log_level,  # type: ignore[arg-type]
     )

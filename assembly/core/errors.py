@@ -17,6 +17,7 @@ leaves the application, from the framework, the database or the code, is turned 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -232,13 +233,24 @@ def _field_errors(extra: Any) -> list[dict[str, str]]:
     return out
 
 
+_MISSING_PARAMETER = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
+
+
+def _missing_parameter(detail: str) -> list[dict[str, str]]:
+    """Litestar reports a missing required query/header/cookie parameter as a bare 400; name the field."""
+    match = _MISSING_PARAMETER.match(detail or "")
+    if match is None:
+        return []
+    return [{"field": f"{match.group(1)}.{match.group(2)}", "message": "required"}]
+
+
 def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     code, title = _TITLES.get(status, ("http_error", "HTTP error"))
     detail = exc.detail if exc.detail and exc.detail != title else title
     errors: list[dict[str, str]] | None = None
     if isinstance(exc, ValidationException):
-        errors = _field_errors(exc.extra)
+        errors = _field_errors(exc.extra) or _missing_parameter(exc.detail)
         if errors:
             status, code, title = 422, "invalid_input", "Invalid input"
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
@@ -314,6 +326,12 @@ def _database_unavailable_handler(request: Request[Any, Any, Any], exc: Exceptio
     return _assembly_error_handler(request, error)
 
 
+def _recursion_error_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+    # The JSON decoder recurses per nesting level; the depth check before decoding should have caught it.
+    return problem_response(request, status=422, code="body_too_deep", title="Invalid input",
+                            detail="The body nests arrays and objects too deeply.")
+
+
 def _internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     if _is_connection_error(exc):
         return _database_unavailable_handler(request, exc)
@@ -337,6 +355,7 @@ exception_handlers: dict[int | type[Exception], ExceptionHandler] = {
     sa_exc.IntegrityError: _integrity_error_handler,
     sa_exc.SQLAlchemyError: _internal_error_handler,
     OSError: _internal_error_handler,
+    RecursionError: _recursion_error_handler,
     Exception: _internal_error_handler,
 }
 """Handlers registered on the application for every error that can leave a request."""

@@ -17,9 +17,9 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from assembly.core.errors import UnsupportedMediaType
+from assembly.core.errors import InvalidInput, UnsupportedMediaType
 
-__all__ = ("RequestContextMiddleware", "require_json_body")
+__all__ = ("MAX_JSON_DEPTH", "RequestContextMiddleware", "json_nesting_depth", "require_json_body")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _log = structlog.get_logger("assembly.access")
@@ -109,7 +109,47 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     accepted: tuple[str, ...] = request.route_handler.opt.get("body_media_types", ("application/json",))
     if media_type in accepted or (media_type.endswith("+json") and "application/json" in accepted):
+        if media_type != "text/csv":
+            _refuse_deep_json(await request.body())
         return
     if not media_type and not await request.body():
         return  # no body at all: let validation say which fields are missing
     raise UnsupportedMediaType(f"send the body as {' or '.join(accepted)}, not {media_type or 'an unlabelled body'}")
+
+
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects a JSON body may have. The API's documents nest a few levels;
+the decoder recurses once per level, and a body of ``[[[[...`` a megabyte deep would exhaust the stack."""
+
+
+def json_nesting_depth(body: bytes, *, stop_at: int = MAX_JSON_DEPTH + 1) -> int:
+    """The deepest nesting of ``[``/``{`` in ``body`` outside strings (counting stops at ``stop_at``)."""
+    if body.count(b"[") + body.count(b"{") < stop_at:
+        return 0  # too few brackets to be that deep: skip the scan (the usual case)
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest >= stop_at:
+                    break
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+def _refuse_deep_json(body: bytes) -> None:
+    if json_nesting_depth(body) > MAX_JSON_DEPTH:
+        raise InvalidInput(f"the body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels",
+                           code="body_too_deep")
