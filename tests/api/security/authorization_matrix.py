@@ -97,11 +97,18 @@ MATRIX: dict[str, Entry] = {
     "GetBallotElectorate": Entry(EVERYONE),
     "GetBallotRollCall": Entry(EVERYONE),
     "GetBallotTurnout": Entry(EVERYONE),
+    # The audit log is public: anyone checks a receipt against a signed checkpoint (issue 7).
+    "GetReceipt": Entry(EVERYONE, params={"tracker": "tracker"}),
+    "GetCheckpoint": Entry(EVERYONE),
+    "GetConsistencyProof": Entry(EVERYONE),
+    "GetLogKey": Entry(EVERYONE),
     # -- reads that need an identity -----------------------------------------------------------------
     "GetCurrentUser": Entry(LOGGED_IN),
     "ListMyAssemblies": Entry(LOGGED_IN),
     "GetMyBallotRights": Entry(DELEGATES),
     "StreamAssemblyEvents": Entry(LOGGED_IN, stream=True),
+    "GetBallotAuditBundle": Entry(CHAIR_OR_AUDITOR),
+    "GetAssemblyAuditBundle": Entry(CHAIR_OR_AUDITOR),
     "ListUsers": Entry(ADMIN),
     "GetUser": Entry(ADMIN),
     # -- drafting (the draft motion of D is hidden from those who may not see drafts) ------------------

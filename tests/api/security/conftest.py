@@ -108,6 +108,7 @@ async def build_world(client: httpx.AsyncClient, app: Litestar, database: Databa
                           {"operations": [{"op": "delete", "paragraph_id": paragraph}], "motion_version": 1},
                           status=201)
     ballot = await api.ballot()
+    receipt = await api.cast(ballot["id"], other, "yes")
     my_request = floor["my_request"]
     assert isinstance(my_request, dict)
     proxy_id = (await api.rows("SELECT id FROM proxy LIMIT 1"))[0][0]
@@ -121,6 +122,7 @@ async def build_world(client: httpx.AsyncClient, app: Litestar, database: Databa
         "ballot_id": str(ballot["id"]), "proxy_id": str(proxy_id), "user_id": str(spare_user.id),
         "observer_user": str(observer_id), "delegate_user": str(delegate.user.id),
         "member_id": str(spare_member.id), "member": str(spare_member.id), "key": spare_member.key,
+        "tracker": str(receipt["tracker"]),
         "number": "1", "role": "chair", "observer_email": world.observer_email, "password": TEST_PASSWORD,
     }
     return world

@@ -7,7 +7,9 @@ on a retry means the first attempt was committed but never acknowledged. When so
 acknowledged, one worker is killed with SIGKILL; granian starts a new one.
 
 Afterwards every delegation has exactly one vote and exactly one ``ballot.vote_cast`` audit event,
-every acknowledged vote is among them, and the tally after closing counts each vote once.
+every acknowledged vote is among them, and the tally after closing counts each vote once. Once the
+log has integrated the entries, every acknowledged vote's tracker has a receipt, and the auditor's
+bundle passes ``assembly verify``, which recounts the ballot from the log alone.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pytest
 from assembly.settings import Settings
 from tests.api.ballots.conftest import BallotApi, Party
 from tests.cli.conftest import command_env, free_port
+from tests.helpers import TEST_LOG_SIGNER, integrate_log
 from tests.integration.live.test_two_processes import _wait_ready
 
 pytestmark = pytest.mark.slow
@@ -57,7 +60,9 @@ def server(settings: Settings) -> Iterator[Server]:
     """``assembly serve`` with two workers on the test's database."""
     port = free_port()
     env = command_env({"ASSEMBLY_DATABASE_URL": settings.require_database_url(),
-                       "ASSEMBLY_SECRET_KEY": settings.require_secret_key(), "ASSEMBLY_LOG_LEVEL": "warning"})
+                       "ASSEMBLY_SECRET_KEY": settings.require_secret_key(), "ASSEMBLY_LOG_LEVEL": "warning",
+                       # The test integrates the log itself, with the tests' key (tests.helpers.integrate_log).
+                       "ASSEMBLY_SEQUENCER": "false"})
     process = subprocess.Popen([sys.executable, "-m", "assembly", "serve", "--port", str(port), "--workers", "2"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -75,7 +80,7 @@ def server(settings: Settings) -> Iterator[Server]:
             process.stderr.close()
 
 
-async def cast_until_answered(http: httpx.AsyncClient, ballot_id: str, party: Party) -> tuple[str, int]:
+async def cast_until_answered(http: httpx.AsyncClient, ballot_id: str, party: Party) -> tuple[str, int, str | None]:
     """Cast ``party``'s vote, sending again what failed in transit or met an unavailable server."""
     for _ in range(200):
         try:
@@ -87,13 +92,14 @@ async def cast_until_answered(http: httpx.AsyncClient, ballot_id: str, party: Pa
         if response.status_code == 503:
             await asyncio.sleep(0.1)
             continue
-        return party.delegation_id, response.status_code if response.status_code != 409 else (
-            409 if response.json().get("code") == "already_voted" else 999)
+        if response.status_code == 200:
+            return party.delegation_id, 200, response.json()["tracker"]
+        return party.delegation_id, 409 if response.json().get("code") == "already_voted" else 999, None
     raise AssertionError(f"{party.name} never got an answer")
 
 
 async def test_sigkill_of_a_worker_loses_no_acknowledged_vote_and_counts_none_twice(
-    api: BallotApi, server: Server
+    api: BallotApi, server: Server, tmp_path: Path
 ) -> None:
     await api.setup(parties=VOTERS)
     ballot = await api.ballot()
@@ -103,9 +109,13 @@ async def test_sigkill_of_a_worker_loses_no_acknowledged_vote_and_counts_none_tw
     killed: list[int] = []
     gate = asyncio.Semaphore(6)
 
+    trackers: list[str] = []
+
     async def vote(http: httpx.AsyncClient, party: Party) -> tuple[str, int]:
         async with gate:
-            delegation_id, status = await cast_until_answered(http, ballot["id"], party)
+            delegation_id, status, tracker = await cast_until_answered(http, ballot["id"], party)
+        if tracker is not None:
+            trackers.append(tracker)
         if status == 200:
             acknowledged.add(delegation_id)
             if len(acknowledged) >= KILL_AFTER_ACKS and not killed:
@@ -144,3 +154,18 @@ async def test_sigkill_of_a_worker_loses_no_acknowledged_vote_and_counts_none_tw
     closed = await api.close(ballot["id"])
     counts = {count["option"]: count["heads"] for count in closed["result"]["counts"]}
     assert counts == {"yes": VOTERS, "no": 0, "abstain": 0}, closed["result"]
+
+    # The audit log: every acknowledged vote has a receipt, and the bundle verifies offline.
+    await integrate_log(api.app)
+    assert len(trackers) == len(acknowledged)
+    for tracker in trackers:
+        receipt = await api.client.get(f"/api/audit/receipts/{tracker}")
+        assert receipt.status_code == 200, receipt.text
+    bundle = await api.client.get(f"/api/ballots/{ballot['id']}/audit-bundle", headers=api.auditor_headers)
+    assert bundle.status_code == 200, bundle.text
+    path = tmp_path / "bundle.json"
+    path.write_bytes(bundle.content)
+    verified = subprocess.run([sys.executable, "-m", "assembly", "verify", str(path),
+                               "--key", TEST_LOG_SIGNER.verifier.vkey],
+                              capture_output=True, text=True, timeout=300, check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
