@@ -36,6 +36,7 @@ from assembly.motions.controllers import (
     MotionPartController,
 )
 from assembly.settings import Settings
+from assembly.web import web_client_router
 
 __all__ = ("create_app", "create_app_from_env")
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> Litestar:
             AgendaController, AgendaItemController, SpeakerRequestController,
             AssemblyMotionsController, MotionController, AmendmentController, MotionPartController,
             AssemblyBallotController, BallotController,
+            web_client_router(),
         ],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=exception_handlers,

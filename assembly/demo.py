@@ -160,6 +160,7 @@ def demo_banner(settings: Settings, logins: tuple[DemoLogin, ...], where: str) -
     lines = [
         "",
         f"assembly demo is running on {where}.",
+        f"  Web:       {base}/app/  (log in below; the public record: {base}/app/#/public)",
         f"  API:       {base}/api",
         f"  API docs:  {base}/schema  (OpenAPI JSON: {base}/schema/openapi.json)",
         f"  Health:    {base}/health/ready",

@@ -1,0 +1,151 @@
+"""End-to-end fixtures: a real `assembly serve` process on the demo data, and headless Chromium.
+
+Chromium comes from the machine (Debian's ``chromium`` package; .ci/run installs it): Playwright drives
+it through ``executable_path`` and never downloads a browser. Without one, these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assembly.demo import DEMO_ASSEMBLY, seed_demo
+from assembly.settings import Settings
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PORTS = range(18400, 18450)
+"""The port range these tests may listen on (one machine, several test runs)."""
+
+
+def chromium_executable() -> str | None:
+    """The machine's Chromium: $ASSEMBLY_CHROMIUM, then `chromium` on the PATH, then /usr/bin/chromium."""
+    configured = os.environ.get("ASSEMBLY_CHROMIUM", "").strip()
+    if configured:
+        return configured if Path(configured).exists() else None
+    found = shutil.which("chromium")
+    if found:
+        return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def _free_port() -> int:
+    start = secrets.randbelow(len(PORTS))
+    for offset in range(len(PORTS)):
+        port = PORTS[(start + offset) % len(PORTS)]
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 18400-18449")
+
+
+@dataclass
+class ServedApp:
+    """A real server process on the demo data; ``restart`` drops every open connection."""
+
+    port: int
+    env: dict[str, str]
+    assembly_id: str = ""
+    process: subprocess.Popen[str] | None = None
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "assembly", "serve", "--port", str(self.port), "--workers", "1"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.process.stderr.read() if self.process.stderr else ''}")
+            try:
+                if httpx.get(f"{self.base}/health/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("server did not become ready")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            _, err = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate()
+        self.log.append(err or "")
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def token(self, email: str, password: str) -> str:
+        answer = httpx.post(f"{self.base}/api/auth/login", json={"email": email, "password": password}, timeout=10)
+        answer.raise_for_status()
+        return str(answer.json()["access_token"])
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = chromium_executable()
+    if path is None:
+        pytest.skip("no Chromium found: install Debian's `chromium` package (.ci/run does) or set ASSEMBLY_CHROMIUM")
+    try:
+        import playwright  # noqa: F401, PLC0415
+    except ImportError:
+        pytest.skip("the playwright package is not installed (pip install -e '.[test]')")
+    return path
+
+
+@pytest.fixture
+async def served(database_url: str, settings: Settings) -> AsyncIterator[ServedApp]:
+    """The demo's data on the test's own database, served by `assembly serve` on 127.0.0.1."""
+    await seed_demo(settings)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSEMBLY_")}
+    env.update({"ASSEMBLY_DATABASE_URL": database_url, "ASSEMBLY_SECRET_KEY": secrets.token_urlsafe(40),
+                "ASSEMBLY_LOG_LEVEL": "warning"})
+    app = ServedApp(port=_free_port(), env=env)
+    await asyncio.to_thread(app.start)
+    try:
+        chair = await asyncio.to_thread(app.token, "chair@demo.assembly.test", "demo-chair-pass")
+        mine = httpx.get(f"{app.base}/api/me/assemblies", headers={"Authorization": f"Bearer {chair}"}, timeout=10).json()
+        app.assembly_id = next(a["assembly_id"] for a in mine["assemblies"] if a["name"] == DEMO_ASSEMBLY)
+        yield app
+    finally:
+        await asyncio.to_thread(app.stop)
+
+
+@pytest.fixture
+async def browser(chromium_path: str) -> AsyncIterator[object]:
+    from playwright.async_api import async_playwright  # noqa: PLC0415
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=chromium_path, headless=True)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
