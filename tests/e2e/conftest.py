@@ -7,6 +7,7 @@ it through ``executable_path`` and never downloads a browser. Without one, these
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -14,10 +15,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -64,6 +67,7 @@ class ServedApp:
     env: dict[str, str]
     assembly_id: str = ""
     process: subprocess.Popen[str] | None = None
+    log_file: Any = None
     log: list[str] = field(default_factory=list)
 
     @property
@@ -71,14 +75,18 @@ class ServedApp:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        # Output goes to a file, not a pipe: a worker process that outlives its parent must not keep
+        # a pipe open that the test would wait on. A session of its own lets stop() end the group.
+        self.log_file = tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed in stop)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "assembly", "serve", "--port", str(self.port), "--workers", "1"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env=self.env, stdout=subprocess.DEVNULL, stderr=self.log_file, text=True, start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"server exited: {self.process.stderr.read() if self.process.stderr else ''}")
+                self.log_file.seek(0)
+                raise AssertionError(f"server exited: {self.log_file.read()}")
             try:
                 if httpx.get(f"{self.base}/health/ready", timeout=2).status_code == 200:
                     return
@@ -87,21 +95,24 @@ class ServedApp:
             time.sleep(0.2)
         raise AssertionError("server did not become ready")
 
-    def stop(self) -> None:
+    def stop(self, *, graceful: bool = True) -> None:
+        """SIGTERM (or, not graceful, SIGKILL: every connection drops at once) to the server's group."""
         if self.process is None:
             return
-        self.process.send_signal(signal.SIGTERM)
+        group = os.getpgid(self.process.pid)
+        os.killpg(group, signal.SIGTERM if graceful else signal.SIGKILL)
         try:
-            _, err = self.process.communicate(timeout=30)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, err = self.process.communicate()
-        self.log.append(err or "")
+            # Open event streams can hold a graceful shutdown; the test is over, end it.
+            os.killpg(group, signal.SIGKILL)
+            self.process.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)  # a worker left behind
+        self.log_file.seek(0)
+        self.log.append(self.log_file.read())
+        self.log_file.close()
         self.process = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
     def token(self, email: str, password: str) -> str:
         answer = httpx.post(f"{self.base}/api/auth/login", json={"email": email, "password": password}, timeout=10)

@@ -5,7 +5,7 @@ import { api, isMissingRoute } from "../api.js";
 import { coalesce, h, problemBox, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { LiveStream } from "../live.js";
-import { resultView, setLiveState, turnoutText } from "./common.js";
+import { detailed, resultView, setLiveState, turnoutText } from "./common.js";
 
 const PAGE = 10;
 const ELECTORATE_PAGE = 50;
@@ -65,7 +65,7 @@ export async function mount(root, { assemblies }) {
   async function loadBallots() {
     const total = (await api(`/api/assemblies/${assemblyId}/ballots?limit=1`)).total;
     const from = offset ?? Math.max(0, total - PAGE);
-    const page = total ? await api(`/api/assemblies/${assemblyId}/ballots?limit=${PAGE}&offset=${from}`) : { items: [] };
+    const page = total ? await api(`/api/assemblies/${assemblyId}/ballots?limit=${PAGE}&offset=${from}`) .then((p) => detailed(p.items)).then((items) => ({ items })) : { items: [] };
     replace(ballotsBox, h("h2", { id: "aballots-h" }, t("ballot.title")),
       page.items.length ? null : h("p", { class: "muted" }, t("ballot.none")),
       page.items.slice().reverse().map((ballot) => {

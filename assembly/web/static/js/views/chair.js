@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { coalesce, h, problemBox, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { LiveStream } from "../live.js";
-import { resultView, setLiveState, turnoutText } from "./common.js";
+import { detailed, resultView, setLiveState, turnoutText } from "./common.js";
 
 const BALLOT_PAGE = 10;
 
@@ -101,7 +101,7 @@ export async function mount(root, { assemblies }) {
     const first = await api(`/api/assemblies/${assemblyId}/ballots?limit=1`);
     const total = first.total;
     const offset = ballotOffset ?? Math.max(0, total - BALLOT_PAGE);
-    const page = total ? await api(`/api/assemblies/${assemblyId}/ballots?limit=${BALLOT_PAGE}&offset=${offset}`) : { items: [] };
+    const page = total ? await api(`/api/assemblies/${assemblyId}/ballots?limit=${BALLOT_PAGE}&offset=${offset}`) .then((p) => detailed(p.items)).then((items) => ({ items })) : { items: [] };
     const question = h("input", { id: "ballot-question", required: true, maxlength: 2000, size: 40 });
     const secret = h("input", { id: "ballot-secret", type: "checkbox" });
     const weighted = h("input", { id: "ballot-weighted", type: "checkbox" });

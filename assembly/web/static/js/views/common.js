@@ -1,5 +1,6 @@
 // Pieces shared by the views: ballot results, amendment diffs, the live status line.
 
+import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 
@@ -44,4 +45,9 @@ export function amendmentView(amendment, paragraphs) {
       op.paragraph_id && byId.has(op.paragraph_id) && op.op !== "insert_after" && op.op !== "insert_before"
         ? h("del", {}, byId.get(op.paragraph_id)) : null, " ",
       op.text ? h("ins", {}, op.text) : null))));
+}
+
+/** The full ballots of a list page (the list gives summaries: no options, turnout or result). Pages are small. */
+export function detailed(items) {
+  return Promise.all(items.map((b) => api(`/api/ballots/${b.id}`)));
 }

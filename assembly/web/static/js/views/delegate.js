@@ -5,7 +5,7 @@ import { coalesce, h, problemBox, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { LiveStream } from "../live.js";
 import { verifyReceipt } from "../merkle.js";
-import { amendmentView, optionLabel, resultView, setLiveState, turnoutText } from "./common.js";
+import { amendmentView, detailed, optionLabel, resultView, setLiveState, turnoutText } from "./common.js";
 
 const RECEIPTS = "assembly.receipts";
 
@@ -78,10 +78,10 @@ export async function mount(root, { assemblies }) {
 
   // -- ballots ---------------------------------------------------------------------------------
   async function loadBallots() {
-    const open = (await api(`/api/assemblies/${assemblyId}/ballots?status=open&limit=20`)).items;
+    const open = await detailed((await api(`/api/assemblies/${assemblyId}/ballots?status=open&limit=20`)).items);
     const closedPage = await api(`/api/assemblies/${assemblyId}/ballots?status=closed&limit=1`);
     const lastClosed = closedPage.total > 0
-      ? (await api(`/api/assemblies/${assemblyId}/ballots?status=closed&limit=3&offset=${Math.max(0, closedPage.total - 3)}`)).items.reverse()
+      ? (await detailed((await api(`/api/assemblies/${assemblyId}/ballots?status=closed&limit=3&offset=${Math.max(0, closedPage.total - 3)}`)).items)).reverse()
       : [];
     const parts = [h("h2", { id: "ballots-h" }, t("ballot.title"))];
     if (!open.length) parts.push(h("p", { class: "muted", id: "no-open-ballot" }, t("ballot.none_open")));

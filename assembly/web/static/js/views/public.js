@@ -6,7 +6,7 @@ import { api, isMissingRoute, session } from "../api.js";
 import { coalesce, h, problemBox, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { LiveStream } from "../live.js";
-import { resultView, setLiveState, turnoutText } from "./common.js";
+import { detailed, resultView, setLiveState, turnoutText } from "./common.js";
 
 const PAGE = 10;
 const POLL_MS = 3000;
@@ -52,7 +52,7 @@ export async function mount(root, { params }) {
 
   async function loadBallots() {
     const total = (await api(`/api/assemblies/${assemblyId}/ballots?limit=1`)).total;
-    const page = total ? await api(`/api/assemblies/${assemblyId}/ballots?limit=${PAGE}&offset=${Math.max(0, total - PAGE)}`) : { items: [] };
+    const page = total ? await api(`/api/assemblies/${assemblyId}/ballots?limit=${PAGE}&offset=${Math.max(0, total - PAGE)}`) .then((p) => detailed(p.items)).then((items) => ({ items })) : { items: [] };
     replace(ballotsBox, h("h2", { id: "pballots-h" }, t("public.ballots")),
       page.items.length ? null : h("p", { class: "muted" }, t("ballot.none")),
       page.items.slice().reverse().filter((b) => b.status !== "draft").map((ballot) => h("article", { "data-ballot": ballot.id, "data-status": ballot.status },
