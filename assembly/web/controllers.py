@@ -45,6 +45,6 @@ def web_client_router() -> Router:
         opt={"exclude_from_auth": True},
         # Short cache plus revalidation: a new release is picked up on the next load.
         cache_control=CacheControlHeader(max_age=60, must_revalidate=True),
-        after_request=_web_headers,  # type: ignore[arg-type]
+        after_request=_web_headers,
     )
     return Router(path="/", route_handlers=[static, root_redirect])

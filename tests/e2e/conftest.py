@@ -143,7 +143,8 @@ async def served(database_url: str, settings: Settings) -> AsyncIterator[ServedA
     await asyncio.to_thread(app.start)
     try:
         chair = await asyncio.to_thread(app.token, "chair@demo.assembly.test", "demo-chair-pass")
-        mine = httpx.get(f"{app.base}/api/me/assemblies", headers={"Authorization": f"Bearer {chair}"}, timeout=10).json()
+        headers = {"Authorization": f"Bearer {chair}"}
+        mine = httpx.get(f"{app.base}/api/me/assemblies", headers=headers, timeout=10).json()
         app.assembly_id = next(a["assembly_id"] for a in mine["assemblies"] if a["name"] == DEMO_ASSEMBLY)
         yield app
     finally:

@@ -87,7 +87,7 @@ async def test_a_whole_ballot_in_five_browsers(browser: Any, served: ServedApp) 
         "() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
         ".reduce((sum, e) => sum + e.transferSize, 0)")
     assert 0 < transferred < 200_000, transferred
-    print(f"delegate page first load: {transferred} bytes transferred")  # noqa: T201  (recorded in docs/performance.md)
+    print(f"delegate page first load: {transferred} bytes transferred")
     await fresh.context.close()
 
     # The chair creates and opens a roll-call ballot from the console.
@@ -154,7 +154,9 @@ async def test_a_whole_ballot_in_five_browsers(browser: Any, served: ServedApp) 
     await auditor.screenshot(path=str(SCREENSHOTS / "auditor.png"), full_page=True)
 
 
-async def test_voting_by_keyboard_alone_in_french_and_a_refusal_with_its_reason(browser: Any, served: ServedApp) -> None:
+async def test_voting_by_keyboard_alone_in_french_and_a_refusal_with_its_reason(
+    browser: Any, served: ServedApp,
+) -> None:
     chair = served.token("chair@demo.assembly.test", "demo-chair-pass")
     ballot = _api(served, chair, "POST", f"/api/assemblies/{served.assembly_id}/ballots",
                   {"subject_kind": "procedural", "question": "Shall the minutes be approved?", "secret": False})
@@ -216,7 +218,9 @@ async def test_voting_by_keyboard_alone_in_french_and_a_refusal_with_its_reason(
     assert httpx.get(f"{served.base}/api/ballots/{ballot['id']}/turnout", timeout=10).json()["voted"] == 1
 
 
-async def test_live_updates_recover_after_a_dropped_connection_without_a_reload(browser: Any, served: ServedApp) -> None:
+async def test_live_updates_recover_after_a_dropped_connection_without_a_reload(
+    browser: Any, served: ServedApp,
+) -> None:
     page = await _page(browser, served)
     await _log_in(page, *DELEGATES["bogota"], "delegate")
     await page.evaluate("() => { window.notReloaded = true; }")

@@ -16,6 +16,7 @@ export function toHex(bytes) {
 }
 
 async function sha256(bytes) {
+  if (!globalThis.crypto?.subtle) throw new Error("the browser offers SubtleCrypto only on HTTPS or localhost pages");
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
 
