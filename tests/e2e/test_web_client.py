@@ -239,3 +239,38 @@ async def test_live_updates_recover_after_a_dropped_connection_without_a_reload(
     _api(served, chair, "POST", f"/api/ballots/{ballot['id']}/open")
     await page.wait_for_selector(f"article.open-ballot[data-ballot='{ballot['id']}']")
     assert await page.evaluate("() => window.notReloaded") is True
+
+
+async def test_the_chair_rules_on_the_voting_order_and_puts_the_first_amendment_to_the_vote(
+    browser: Any, served: ServedApp,
+) -> None:
+    chair = await _page(browser, served)
+    await _log_in(chair, "chair@demo.assembly.test", "demo-chair-pass", "chair")
+    motion = chair.locator("article[data-motion]")
+    await motion.locator("ol.order li").nth(1).wait_for()
+    first, second = [await li.get_attribute("data-amendment") for li in await motion.locator("ol.order li").all()]
+    # The amendment furthest removed in substance first: the chair moves the second one up and rules.
+    await motion.locator(f"li[data-amendment='{second}'] button[aria-label$='earlier']").click()
+    await motion.locator("button:has-text('Rule on this voting order')").click()
+    token = served.token("chair@demo.assembly.test", "demo-chair-pass")
+    motion_id = await motion.get_attribute("data-motion")
+    await chair.wait_for_function(
+        "([id, first]) => document.querySelector(`article[data-motion='${id}'] ol.order li`)"
+        "?.dataset.amendment === first", arg=[motion_id, second])
+    assert _api(served, token, "GET", f"/api/motions/{motion_id}")["voting_order"] == [second, first]
+
+    # A ballot on the amendment that is not next is refused at opening, with the server's reason.
+    ballot_on = "button:has-text('Ballot on this amendment')"
+    await chair.locator(f"article[data-motion] li[data-amendment='{first}'] {ballot_on}").click()
+    draft = chair.locator("#chair-ballots article[data-status=draft]").first
+    await draft.locator("button.open-ballot").click()
+    refusal = chair.locator("[role=alert] .alert[data-code=not_votable]")
+    await refusal.wait_for()
+    # The next one opens.
+    await chair.locator(f"article[data-motion] li[data-amendment='{second}'] {ballot_on}").click()
+    await chair.wait_for_function("() => document.querySelectorAll('#chair-ballots article[data-status=draft]').length === 2")
+    newest = chair.locator("#chair-ballots article[data-status=draft]").first
+    ballot_id = await newest.get_attribute("data-ballot")
+    await newest.locator("button.open-ballot").click()
+    await chair.wait_for_selector(f"#chair-ballots article[data-ballot='{ballot_id}'][data-status=open]")
+    assert _api(served, token, "GET", f"/api/ballots/{ballot_id}")["subject_id"] == second
