@@ -268,7 +268,8 @@ async def test_the_chair_rules_on_the_voting_order_and_puts_the_first_amendment_
     await refusal.wait_for()
     # The next one opens.
     await chair.locator(f"article[data-motion] li[data-amendment='{second}'] {ballot_on}").click()
-    await chair.wait_for_function("() => document.querySelectorAll('#chair-ballots article[data-status=draft]').length === 2")
+    await chair.wait_for_function(
+        "() => document.querySelectorAll('#chair-ballots article[data-status=draft]').length === 2")
     newest = chair.locator("#chair-ballots article[data-status=draft]").first
     ballot_id = await newest.get_attribute("data-ballot")
     await newest.locator("button.open-ballot").click()
