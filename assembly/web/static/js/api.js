@@ -22,7 +22,18 @@ export function saveSession(value) {
 
 export function token() { return session()?.access_token || null; }
 
-async function refresh() {
+let refreshing = null;
+
+/**
+ * Trade the refresh token for a new access token; false when the login session has ended. One at a
+ * time: refresh tokens rotate, so two concurrent refreshes would present a spent token.
+ */
+export function refresh() {
+  refreshing ??= refreshOnce().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function refreshOnce() {
   const current = session();
   if (!current?.refresh_token) return false;
   const response = await fetch("/api/auth/refresh", {

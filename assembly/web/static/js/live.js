@@ -1,7 +1,7 @@
 // The assembly's event stream, read with fetch (EventSource cannot send the bearer token).
 // On a dropped connection it reconnects with Last-Event-ID: the server replays what was missed.
 
-import { token } from "./api.js";
+import { refresh, token } from "./api.js";
 
 export class LiveStream {
   /**
@@ -54,6 +54,8 @@ export class LiveStream {
     const response = await fetch(`/api/assemblies/${this.assemblyId}/events`, {
       headers, signal: this.controller.signal, cache: "no-store",
     });
+    // Access tokens are short-lived: a stream that outlives one reconnects with a refreshed token.
+    if (response.status === 401 && await refresh()) return;
     if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
