@@ -80,9 +80,9 @@ export async function logIn(email, password) {
 export async function logOut() {
   const current = session();
   saveSession(null);
-  if (current?.refresh_token) {
-    try { await fetch("/api/auth/logout", { method: "POST", headers: { "Content-Type": "application/json",
-      Authorization: `Bearer ${current.access_token}` }, body: JSON.stringify({ refresh_token: current.refresh_token }) }); }
+  if (current?.access_token) {
+    // Ends the login session on the server: its refresh and access tokens stop working.
+    try { await fetch("/api/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${current.access_token}` } }); }
     catch { /* logging out locally is what matters */ }
   }
 }
