@@ -47,6 +47,7 @@ from assembly.positions.controllers import (
 )
 from assembly.positions.worker import DeliveryWorker
 from assembly.settings import Settings
+from assembly.web import web_client_router
 
 __all__ = ("create_app", "create_app_from_env")
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings) -> Litestar:
             AssemblyBallotController, BallotController, AuditController, LogKeyController,
             PositionController, MotionPositionController, SymbolPatternController, WebhookController,
             BallotResultsController, MinutesController,
+            web_client_router(),
         ],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=exception_handlers,

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.accounts.models import User
 from assembly.accounts.services import create_user
+from assembly.agenda import services as agenda
+from assembly.agenda.models import AgendaItemKind
 from assembly.assemblies.models import Assembly, AssemblyRoleKind, BodyKind, DelegateRole
 from assembly.assemblies.rules import ProxyPolicy, RuleSet
 from assembly.assemblies.services import (
@@ -33,7 +35,8 @@ from assembly.core.security import Principal
 from assembly.db import session_scope
 from assembly.members.models import Member
 from assembly.members.services import import_register
-from assembly.motions.rules import ParagraphInput
+from assembly.motions import services as motion_services
+from assembly.motions.rules import OperationInput, ParagraphInput
 from assembly.motions.services import (
     admit_motion,
     adopt_by_consensus,
@@ -155,6 +158,8 @@ async def _seed_assembly(session: AsyncSession, users: dict[str, uuid.UUID]) -> 
     await open_assembly(session, admin, assembly_id)
     await _seed_ballot(session, admin, assembly_id, users)
     await _seed_position(session, users, admin, assembly_id, delegations)
+    chair = Principal(user_id=users["chair@demo.assembly.test"], is_admin=False)
+    await _seed_motion(session, chair, assembly_id, users, delegations)
 
 
 DEMO_BALLOT_QUESTION = "Shall the agenda of the World Council be adopted?"
@@ -217,6 +222,41 @@ async def _seed_position(session: AsyncSession, users: dict[str, uuid.UUID], adm
                                                                 process="HLPF", session="2027"))
 
 
+DEMO_MOTION = [
+    ParagraphInput(None, "preambular", "Recalling the New Urban Agenda and the Paris Agreement,"),
+    ParagraphInput(None, "operative", "Calls on local governments to publish their climate budgets;"),
+    ParagraphInput(None, "operative", "Invites the secretariat to report every year;"),
+]
+
+
+async def _seed_motion(session: AsyncSession, chair: Principal, assembly_id: uuid.UUID,
+                       users: dict[str, uuid.UUID], delegations: dict[str, uuid.UUID]) -> None:
+    """A motion under debate with two admitted amendments, current on the agenda: what the chair's
+    console needs to show the voting order, amendment ballots and adoption by consensus."""
+    heads = {key: Principal(user_id=users[email], is_admin=False) for key, email in DEMO_DELEGATIONS if email}
+    motion = await motion_services.create_motion(session, heads["ES-BCN"], assembly_id, title="Local climate finance",
+                                                  rationale=None, paragraphs=DEMO_MOTION)
+    motion_id = motion.motion.id
+    await motion_services.invite_cosponsor(session, heads["ES-BCN"], motion_id, delegation_id=delegations["ZA-ETH"])
+    await motion_services.answer_invitation(session, heads["ZA-ETH"], motion_id, delegation_id=delegations["ZA-ETH"],
+                                             accept=True)
+    await motion_services.submit_motion(session, heads["ES-BCN"], motion_id)
+    await motion_services.admit_motion(session, chair, motion_id)
+    await motion_services.open_debate(session, chair, motion_id)
+    for key, operations in (
+        ("CO-BOG", [OperationInput("replace", "p2", text="Calls on local governments to publish and audit their "
+                                                         "climate budgets;")]),
+        ("ZA-ETH", [OperationInput("insert_after", "p3", text="Requests a first report in 2027;")]),
+    ):
+        tabled = await motion_services.table_amendment(session, heads[key], motion_id, motion_version=1,
+                                                        parent_amendment_id=None, rationale=None, operations=operations)
+        await motion_services.admit_amendment(session, chair, tabled.amendment.id)
+    item = await agenda.create_item(session, chair, assembly_id,
+                                    agenda.ItemFields(title="Local climate finance", kind=AgendaItemKind.MOTION,
+                                                      speech_limit_seconds=180, motion_id=motion_id))
+    await agenda.open_item(session, chair, item.id)
+
+
 async def seed_demo(settings: Settings) -> tuple[DemoLogin, ...]:
     """Create what the demo needs and does not have yet; return every demo login.
 
@@ -238,12 +278,14 @@ def demo_banner(settings: Settings, logins: tuple[DemoLogin, ...], where: str) -
     lines = [
         "",
         f"assembly demo is running on {where}.",
+        f"  Web:       {base}/app/  (log in below; the public record: {base}/app/#/public)",
         f"  API:       {base}/api",
         f"  API docs:  {base}/schema  (OpenAPI JSON: {base}/schema/openapi.json)",
         f"  Health:    {base}/health/ready",
         "",
         f"Seeded: {DEMO_ASSEMBLY} (open), its chair and auditor, a member register, five accredited",
-        "delegations (Lisbon is in arrears: accredited, no vote) and a proxy from Montreal to Bogota.",
+        "delegations (Lisbon is in arrears: accredited, no vote), a proxy from Montreal to Bogota, and a",
+        "motion under debate with two amendments, current on the agenda.",
         f"A closed ballot ({DEMO_BALLOT_QUESTION!r}) is in the signed audit log: see",
         f"  {base}/api/audit/checkpoint and {base}/.well-known/assembly-log-key; the auditor downloads",
         f"  {base}/api/assemblies/<id>/audit-bundle and runs `assembly verify bundle.json --key <key>`.",
