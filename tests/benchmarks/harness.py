@@ -27,13 +27,14 @@ from typing import Any
 import asyncpg
 import httpx
 import jwt
+from sqlalchemy.engine import make_url
 
 from assembly.assemblies.models import AssemblyRoleKind, BodyKind
 from assembly.assemblies.rules import RuleSet
 from assembly.assemblies.services import assign_role, create_assembly, open_assembly
 from assembly.core.security import Principal
 from assembly.db import run_upgrade, session_scope
-from assembly.settings import Settings
+from assembly.settings import Settings, normalize_database_url
 
 ISSUER = "assembly"
 AUDIENCE = "assembly-api"
@@ -42,9 +43,9 @@ PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$YmVuY2hzYWx0YmVuY2g$6m0iSQ6dX1Ww
 
 
 def _with_database(url: str, database: str) -> str:
-    scheme, rest = url.split("://", 1)
-    host = rest.split("/", 1)[0]
-    return f"{scheme}://{host}/{database}"
+    """A plain libpq URL (asyncpg's) for ``database`` on the server of ``url`` (TCP or a socket directory)."""
+    parsed = make_url(normalize_database_url(url)).set(drivername="postgresql", database=database)
+    return parsed.render_as_string(hide_password=False)
 
 
 async def recreate_database(pg_url: str, name: str) -> str:
