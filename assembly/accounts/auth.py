@@ -57,8 +57,8 @@ async def retrieve_principal(token: AccessToken, connection: ASGIConnection[Any,
 
     One Core query joins the account and the login session named by ``sid``: a token whose ``sid`` is
     missing, unknown, another account's or revoked (logout, password change, deactivation, refresh
-    token reuse), or whose account is inactive, identifies nobody. It runs on a bare connection, not
-    an ORM session: this runs on every authenticated request (docs/performance.md).
+    token reuse), or whose account is inactive, identifies nobody. It runs on a bare connection outside a
+    transaction, not in an ORM session: this runs on every authenticated request (docs/performance.md).
     """
     try:
         user_id = uuid.UUID(token.sub)
@@ -67,7 +67,9 @@ async def retrieve_principal(token: AccessToken, connection: ASGIConnection[Any,
         return None
     database = connection.app.state.database
     async with database.engine.connect() as db:
-        is_admin = (await db.execute(_PRINCIPAL, {"user_id": user_id, "session_id": session_id})).scalar()
+        # One read needs no transaction: AUTOCOMMIT spares the BEGIN and ROLLBACK round trips.
+        single = await db.execution_options(isolation_level="AUTOCOMMIT")
+        is_admin = (await single.execute(_PRINCIPAL, {"user_id": user_id, "session_id": session_id})).scalar()
     if is_admin is None:
         return None
     return Principal(user_id=user_id, is_admin=bool(is_admin), session_id=session_id)

@@ -34,6 +34,7 @@ from tests.benchmarks.harness import (
     Voter,
     World,
     chunks,
+    cpu_seconds,
     http_client,
     peak_rss_mib,
     run_concurrently,
@@ -233,26 +234,35 @@ async def scenario_cast(bench: Bench) -> dict[str, Any]:
     voters = bench.world.voters
     for concurrency in bench.size.concurrencies:
         ballot_id, _ = await bench.new_ballot(question=f"Casting at {concurrency}")
+        server_cpu = cpu_seconds(bench.server.pids())
+        client_cpu = time.process_time()
         async with bench.client(concurrency) as client:
             async def through_api(voter: Voter, client: httpx.AsyncClient = client,
                                   ballot_id: uuid.UUID = ballot_id) -> str | None:
                 response = await api_cast(client, ballot_id, voter)
                 return None if response.status_code == 200 else f"{response.status_code}"
             stack = await run_concurrently(voters, through_api, concurrency)
+        server_ms = (cpu_seconds(bench.server.pids()) - server_cpu) * 1000 / max(1, stack.count)
+        client_ms = (time.process_time() - client_cpu) * 1000 / max(1, stack.count)
         bare_ballot, _ = await bench.new_ballot(question=f"Bare casting at {concurrency}")
+        bare_cpu = time.process_time()
         bare = await bare_run(bench.world.db_url, bare_ballot, voters, concurrency=concurrency,
                               connections=bench.size.db_connections)
+        bare_ms = (time.process_time() - bare_cpu) * 1000 / max(1, bare.count)
         chain_ballot, _ = await bench.new_ballot(question=f"Hash chain at {concurrency}")
         chain = await bare_run(bench.world.db_url, chain_ballot, voters, concurrency=concurrency,
                                connections=bench.size.db_connections, chain=True)
         stored = await _count_votes(bench.world.db_url, ballot_id)
         out[str(concurrency)] = {"stack": stack.summary(), "bare": bare.summary(), "hash_chain": chain.summary(),
-                                 "stored_votes": stored}
+                                 "stored_votes": stored, "server_cpu_ms_per_vote": round(server_ms, 2),
+                                 "http_client_cpu_ms_per_vote": round(client_ms, 2),
+                                 "bare_client_cpu_ms_per_vote": round(bare_ms, 2)}
         ratio = _ratio(stack.rate, bare.rate)
         bench.row("1 cast", f"votes/s at {concurrency} voters", round(stack.rate, 1), "votes/s", round(bare.rate, 1),
                   ratio, ">= 0.5 of bare", ratio is not None and ratio >= 0.5,
                   f"p50/p95/p99 {stack.pct(50) * 1000:.0f}/{stack.pct(95) * 1000:.0f}/{stack.pct(99) * 1000:.0f} ms;"
-                  f" errors {stack.errors or 0}; stored {stored}")
+                  f" errors {stack.errors or 0}; stored {stored}; app CPU {server_ms:.1f} ms/vote, load client CPU "
+                  f"{client_ms:.1f} ms/vote; bare client CPU {bare_ms:.1f} ms/vote")
         if concurrency == min(bench.size.concurrencies):
             bench.row("1 cast", f"p99 latency at {concurrency} voters", round(stack.pct(99) * 1000, 1), "ms",
                       target="< 100 ms", met=stack.pct(99) < 0.1)
@@ -490,13 +500,21 @@ async def scenario_pages(bench: Bench) -> dict[str, Any]:
 
 async def _open_stream(base_url: str, assembly_id: uuid.UUID, token: str) -> tuple[asyncio.StreamReader,
                                                                                      asyncio.StreamWriter]:
-    """A raw SSE connection (a few KiB per stream, so thousands fit in this process); headers read."""
+    """A raw SSE connection (a few KiB per stream, so thousands fit in this process); headers read.
+
+    A stream whose response has not begun within 30 s counts as refused (TimeoutError).
+    """
     host, port = base_url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 20)
     writer.write((f"GET /api/assemblies/{assembly_id}/events HTTP/1.1\r\nHost: {host}\r\n"
                   f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n").encode())
     await writer.drain()
-    status = await reader.readline()
+    try:
+        async with asyncio.timeout(30):
+            status = await reader.readline()
+    except TimeoutError:
+        writer.close()
+        raise
     if b" 200 " not in status:
         writer.close()
         raise RuntimeError(f"stream refused: {status!r}")
