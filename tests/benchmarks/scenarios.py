@@ -297,9 +297,18 @@ async def scenario_burst(bench: Bench) -> dict[str, Any]:
     voters = bench.world.voters
     ballot_id, _ = await bench.new_ballot(question="Opening burst")
     acks: dict[str, float] = {}
+    retries: dict[str, int] = {}
     async with bench.client(len(voters), timeout=120.0) as client:
         async def cast(voter: Voter) -> str | None:
-            response = await api_cast(client, ballot_id, voter)
+            # As a client should: a 503 server_busy did nothing, so send the same vote again after
+            # Retry-After. The latency counts from the first attempt to the acknowledgement.
+            for _ in range(60):
+                response = await api_cast(client, ballot_id, voter)
+                if response.status_code != 503:
+                    break
+                code = response.json().get("code", "503")
+                retries[code] = retries.get(code, 0) + 1
+                await asyncio.sleep(float(response.headers.get("retry-after", "1")))
             if response.status_code != 200:
                 return str(response.status_code)
             tracker = response.json().get("tracker")
@@ -308,10 +317,12 @@ async def scenario_burst(bench: Bench) -> dict[str, Any]:
             return None
         stats = await run_concurrently(voters, cast, len(voters))
         stored = await _count_votes(bench.world.db_url, ballot_id)
-        out: dict[str, Any] = {"burst": stats.summary(), "acknowledged": stats.count, "stored_votes": stored}
+        out: dict[str, Any] = {"burst": stats.summary(), "acknowledged": stats.count, "stored_votes": stored,
+                               "retries_after_503": retries}
         bench.row("2 burst", f"{len(voters)} votes at once: acknowledged / stored", stats.count, "votes",
                   target="all acknowledged, none lost", met=stats.count == len(voters) == stored,
-                  note=f"stored {stored}; errors {stats.errors or 0}; {stats.rate:.0f} votes/s")
+                  note=f"stored {stored}; errors {stats.errors or 0}; {stats.rate:.0f} votes/s; retries after 503 "
+                       f"{retries or 0}")
         bench.row("2 burst", "p99 latency", round(stats.pct(99) * 1000, 1), "ms", target="< 1000 ms",
                   met=stats.pct(99) < 1.0)
         if bench.audit and acks:
