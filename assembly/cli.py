@@ -137,6 +137,13 @@ def _terminate_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+LISTEN_BACKLOG = 4096
+"""Pending TCP connections the kernel queues for the server (capped by net.core.somaxconn)."""
+
+REQUESTS_IN_FLIGHT_PER_WORKER = 4096
+"""Requests (each open event stream is one) a worker serves at once before granian stops accepting."""
+
+
 def _run_server(settings: Settings) -> None:
     """Serve the app with granian's worker processes; they read the settings from the environment."""
     from granian import Granian  # noqa: PLC0415
@@ -163,6 +170,12 @@ def _run_server(settings: Settings) -> None:
         # A worker that dies (killed, out of memory) is replaced; votes it had acknowledged were committed
         # first, and those it had not are the client's to retry (tests/integration/faults).
         respawn_failed_workers=True,
+        # Open connections, not requests per second, are the limit with live streams: granian's
+        # defaults (a listen backlog of 1,024, and at most backlog / workers requests in flight per
+        # worker) stalled the 1,025th server-sent-event subscriber (docs/performance.md, scenario 5).
+        # Overload beyond what the database pool serves is answered 503 server_busy instead.
+        backlog=LISTEN_BACKLOG,
+        backpressure=REQUESTS_IN_FLIGHT_PER_WORKER,
         log_access=False,
         log_level=settings.log_level,  # type: ignore[arg-type]
     )

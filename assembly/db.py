@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from advanced_alchemy.base import orm_registry
 from alembic import command
@@ -22,8 +24,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from litestar.datastructures import State
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from assembly.settings import Settings
 
@@ -54,20 +58,55 @@ __all__ = (
 metadata: MetaData = orm_registry.metadata
 """All tables of the application (advanced-alchemy's registry, with its naming convention)."""
 
+PING_AFTER_IDLE_SECONDS = 1.0
+"""A pooled connection unused for longer than this is pinged before it is handed out."""
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """Ping a connection at checkout only if it sat idle in the pool; under load, never.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: one more round trip per request and, in
+    the casting profile, a sixth of a vote's time in the app (docs/performance.md). A database
+    restart takes longer than PING_AFTER_IDLE_SECONDS, so the connections it broke have been idle that
+    long and are caught here; a connection in steady use that breaks fails its query, and SQLAlchemy
+    then invalidates the whole pool (disconnect handling), so the next checkouts reconnect.
+    """
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is None or time.monotonic() - idle_since <= PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("pooled connection failed its ping")
+
+
 def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
     """Create the async engine for ``settings`` (lazy: it connects on first use)."""
-    return create_async_engine(
+    engine = create_async_engine(
         url or settings.require_database_url(),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_connect_timeout_seconds,
-        # A connection broken by a database restart is replaced at checkout instead of failing a request.
-        pool_pre_ping=True,
+        # A connection broken by a database restart is replaced at checkout instead of failing a
+        # request: pinged when it was idle (_ping_idle_connections), not at every checkout.
+        pool_pre_ping=False,
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
             "server_settings": {"application_name": "assembly"},
         },
     )
+    _ping_idle_connections(engine)
+    return engine
 
 
 class Database:

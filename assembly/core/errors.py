@@ -41,6 +41,7 @@ __all__ = (
     "Forbidden",
     "InvalidInput",
     "NotFound",
+    "ServerBusy",
     "Throttled",
     "Unauthorized",
     "UnsupportedMediaType",
@@ -151,6 +152,21 @@ class DatabaseUnavailable(AssemblyError):
 
     def __init__(self, detail: str = "The database is unavailable; try again shortly.") -> None:
         super().__init__(detail, headers={"Retry-After": "2"})
+
+
+class ServerBusy(AssemblyError):
+    """Every database connection of this process stayed busy for the whole pool timeout (503).
+
+    Overload, not an outage: the request was not started, so retrying it after Retry-After is safe.
+    """
+
+    status_code = 503
+    code = "server_busy"
+    title = "Server busy"
+
+    def __init__(self, detail: str = "The server is busy: no database connection came free in time; "
+                                     "nothing was done, try again shortly.") -> None:
+        super().__init__(detail, headers={"Retry-After": "1"})
 
 
 _TITLES = {
@@ -332,7 +348,15 @@ def _recursion_error_handler(request: Request[Any, Any, Any], exc: RecursionErro
                             detail="The body nests arrays and objects too deeply.")
 
 
+def _pool_timeout_handler(request: Request[Any, Any, Any], exc: sa_exc.TimeoutError) -> Response[dict[str, Any]]:
+    # The pool's checkout timed out (ASSEMBLY_DB_CONNECT_TIMEOUT): a load peak, not a fault.
+    logger.warning("database pool exhausted: %s", type(exc).__name__)
+    return _assembly_error_handler(request, ServerBusy())
+
+
 def _internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if isinstance(exc, sa_exc.TimeoutError) or isinstance(exc.__cause__, sa_exc.TimeoutError):
+        return _pool_timeout_handler(request, sa_exc.TimeoutError())
     if _is_connection_error(exc):
         return _database_unavailable_handler(request, exc)
     # The body names no internals; the log line carries the traceback and the request id to find it.
@@ -353,6 +377,7 @@ exception_handlers: dict[int | type[Exception], ExceptionHandler] = {
     HTTPException: _http_exception_handler,
     RepositoryError: _repository_error_handler,
     sa_exc.IntegrityError: _integrity_error_handler,
+    sa_exc.TimeoutError: _pool_timeout_handler,
     sa_exc.SQLAlchemyError: _internal_error_handler,
     OSError: _internal_error_handler,
     RecursionError: _recursion_error_handler,

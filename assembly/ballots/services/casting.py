@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import and_, exists, select, text
+from sqlalchemy import Executable, Integer, Uuid, and_, bindparam, exists, func, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -34,7 +34,7 @@ from assembly.audit.services import hold_secret_vote, record_logged_event
 from assembly.ballots.checks import CastTarget, cast_request_problem, normalize_split
 from assembly.ballots.models import Ballot, BallotRight, RightKind, Vote
 from assembly.ballots.rules import validate_split
-from assembly.ballots.services._common import ballot_gate, raise_problems, refuse_unless_open
+from assembly.ballots.services._common import LOCK_NAMESPACE, ballot_lock_key, raise_problems, refuse_unless_open
 from assembly.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from assembly.core.security import Principal
 from assembly.live.services import notify_unsequenced
@@ -203,14 +203,21 @@ async def cast_votes(
     return await _write(session, actor, head, entries)
 
 
-async def _load(session: AsyncSession, actor: Principal, ballot_id: uuid.UUID) -> Sequence[Any]:
-    """The ballot (FOR SHARE), the caller's seat and delegation, and each right that delegation holds."""
+def _load_statement() -> Executable:
+    """The statement of step 1, built once: the ballot, the caller's seat and the rights it holds.
+
+    Built at import with bound parameters (``ballot_id``, ``lock_key``, ``user_id``) rather than per
+    cast: constructing it (two aliases of delegation_member and their column proxies) cost more CPU
+    than the rest of a cast (docs/performance.md, the profile of scenario 1).
+    """
     me = aliased(DelegationMember)
     other = aliased(DelegationMember)
+    user_id = bindparam("user_id", type_=Uuid())
     delegate_present = exists().where(
-        other.delegation_id == me.delegation_id, other.user_id != actor.user_id,
+        other.delegation_id == me.delegation_id, other.user_id != user_id,
         other.role.in_([DelegateRole.HEAD, DelegateRole.DELEGATE]))
-    statement = (
+    gate = select(func.pg_advisory_xact_lock_shared(LOCK_NAMESPACE, bindparam("lock_key", type_=Integer())))
+    return (
         select(
             Ballot.id, Ballot.assembly_id, Ballot.status, Ballot.options, Ballot.secret, Ballot.vote_change_allowed,
             Ballot.split_votes_allowed, Ballot.substitute_only_when_delegate_absent,
@@ -220,15 +227,26 @@ async def _load(session: AsyncSession, actor: Principal, ballot_id: uuid.UUID) -
             BallotRight.kind, BallotRight.weight, BallotRight.eligible, BallotRight.reasons,
         )
         .select_from(Ballot)
-        .outerjoin(me, and_(me.assembly_id == Ballot.assembly_id, me.user_id == actor.user_id))
+        .outerjoin(me, and_(me.assembly_id == Ballot.assembly_id, me.user_id == user_id))
         .outerjoin(Delegation, Delegation.id == me.delegation_id)
         .outerjoin(BallotRight, and_(BallotRight.ballot_id == Ballot.id,
                                      BallotRight.holder_delegation_id == me.delegation_id))
-        .where(Ballot.id == ballot_id, ballot_gate(ballot_id, exclusive=False))
+        # The advisory lock as a scalar subquery (an InitPlan, run before the row is read and locked),
+        # like ballot_gate.
+        .where(Ballot.id == bindparam("ballot_id", type_=Uuid()), gate.scalar_subquery().is_not(None))
         .order_by(BallotRight.kind, BallotRight.delegation_id)
         .with_for_update(read=True, of=Ballot)
     )
-    return (await session.execute(statement)).all()
+
+
+_LOAD = _load_statement()
+
+
+async def _load(session: AsyncSession, actor: Principal, ballot_id: uuid.UUID) -> Sequence[Any]:
+    """The ballot (FOR SHARE, after its shared advisory lock), the caller's seat and delegation, and each
+    right that delegation holds."""
+    params = {"ballot_id": ballot_id, "lock_key": ballot_lock_key(ballot_id), "user_id": actor.user_id}
+    return (await session.execute(_LOAD, params)).all()
 
 
 def _right(row: Any) -> _Right | None:
