@@ -36,6 +36,10 @@ from assembly.settings import Settings, normalize_database_url
 from tests.helpers import run_lifespan
 
 PREFIX = os.environ.get("ASSEMBLY_TEST_DB_PREFIX", "assembly_test").lower()
+
+# Servers the tests start (``assembly serve``) keep their files, such as the audit log's key and its
+# signer's record, in a directory of this run, never in the machine's /var/lib/assembly.
+os.environ.setdefault("ASSEMBLY_DATA_DIR", tempfile.mkdtemp(prefix="assembly-test-data-"))
 _counter = itertools.count()
 
 

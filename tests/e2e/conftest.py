@@ -138,7 +138,9 @@ async def served(database_url: str, settings: Settings) -> AsyncIterator[ServedA
     await seed_demo(settings)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSEMBLY_")}
     env.update({"ASSEMBLY_DATABASE_URL": database_url, "ASSEMBLY_SECRET_KEY": secrets.token_urlsafe(40),
-                "ASSEMBLY_LOG_LEVEL": "warning"})
+                "ASSEMBLY_LOG_LEVEL": "warning",
+                # The audit log's key and the signer's record of this server's log, apart from other tests'.
+                "ASSEMBLY_DATA_DIR": tempfile.mkdtemp(prefix="assembly-e2e-")})
     app = ServedApp(port=_free_port(), env=env)
     await asyncio.to_thread(app.start)
     try:

@@ -217,9 +217,10 @@ class BallotCheck:
         if b.part_count is None or len(b.parts) != b.part_count:
             found.append(Finding("E411", f"{at}: electorate parts are missing"))
         eligible = [r for r in b.rights.values() if r.get("eligible")]
-        if _int(b.opened.get("electorate_rights")) not in (None, len(b.rights)):
+        # The opening counts eligible rights only; ineligible ones (arrears) are listed for completeness.
+        if _int(b.opened.get("electorate_rights")) not in (None, len(eligible)):
             found.append(Finding("E411", f"{at}: the opening announces {b.opened.get('electorate_rights')} rights, "
-                                         f"the electorate lists {len(b.rights)}"))
+                                         f"the electorate lists {len(eligible)} eligible"))
         ballots: list[tuple[Any, Any, int]]  # (choice, split, weight) of each counted vote
         if b.opened.get("secret"):
             found.extend(self._secret_batch(b, at))

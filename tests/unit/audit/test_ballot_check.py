@@ -184,3 +184,15 @@ def test_each_ballot_alteration_fails_step_9_with_its_code(mutate: Callable[[lis
     assert failed.number == 9, report.render()
     assert code in {f.code for f in failed.findings}, report.render()
     assert all(int(f.code[1:]) in range(410, 450) for f in failed.findings)
+
+
+def test_ineligible_rights_are_listed_but_not_counted_in_the_electorate(write_bundle: Callable[..., Path]) -> None:
+    # A delegation in arrears is in the snapshot with eligible false; the opening counts the 4 eligible rights.
+    in_arrears = {**_rights(5)[4], "eligible": False, "reasons": ["in_arrears"]}
+    entries = _replace_payload(golden_ballot_entries(), G + 1, rights=[*_rights(4), in_arrears])
+    report = verify_bundle(write_bundle(resigned(entries)))
+    assert report.passed, report.render()
+    counted_too = _replace_payload(entries, G, electorate_rights=5)
+    failed = verify_bundle(write_bundle(resigned(counted_too))).first_failure
+    assert failed is not None
+    assert {f.code for f in failed.findings} == {"E411"}
