@@ -66,7 +66,8 @@ Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size (1 to
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="Items to skip")]
 SearchText = Annotated[str | None, QueryParameter(min_length=1, max_length=200,
                                                   description="Case-insensitive substring of the title or text")]
-VersionNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
+VersionNumber = Annotated[int | None, QueryParameter(ge=1, le=1_000_000)]
+"""An optional version number (the bound sits outside the union: inside it, it was not enforced)."""
 CallerRequest = Request[Principal, Token, Any]
 
 _PROBLEM_DESCRIPTIONS = {
@@ -281,7 +282,7 @@ class MotionController(Controller):
          responses=_problems(401, 404, 422))
     async def export_markdown(self, motion_id: FromPath[uuid.UUID], request: CallerRequest,
                               db_session: NamedDependency[AsyncSession], *,
-                              diff_from: FromQuery[VersionNumber | None] = None) -> Response[str]:
+                              diff_from: VersionNumber = None) -> Response[str]:
         """Anyone who may see the motion; the diff runs from ``diff_from`` (default: the submitted version)."""
         text = await services.export_motion(db_session, current_principal(request), motion_id, fmt="markdown",
                                             diff_from=diff_from)
@@ -292,7 +293,7 @@ class MotionController(Controller):
          media_type="text/html; charset=utf-8", responses=_problems(401, 404, 422))
     async def export_html(self, motion_id: FromPath[uuid.UUID], request: CallerRequest,
                           db_session: NamedDependency[AsyncSession], *,
-                          diff_from: FromQuery[VersionNumber | None] = None) -> Response[str]:
+                          diff_from: VersionNumber = None) -> Response[str]:
         """Anyone who may see the motion; one self-contained page with a print style sheet."""
         text = await services.export_motion(db_session, current_principal(request), motion_id, fmt="html",
                                             diff_from=diff_from)

@@ -47,6 +47,7 @@ __all__ = (
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size (1 to 200)")]
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="Items to skip")]
+VersionNumber = Annotated[int | None, QueryParameter(ge=1, le=1_000_000, description="A version number")]
 CallerRequest = Request[Principal, Token, Any]
 PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
 """Public read routes: no token needed."""
@@ -145,7 +146,7 @@ class PositionController(Controller):
          security=[{}], responses=_problems(404))
     async def get_one(self, position_id: FromPath[uuid.UUID], request: Request[Any, Any, Any],
                       db_session: NamedDependency[AsyncSession], *, language: FromQuery[str | None] = None,
-                      version: FromQuery[int | None] = None) -> PositionRead:
+                      version: VersionNumber = None) -> PositionRead:
         """Public: the latest text in ``language`` (default the adopted one), or a given ``version``."""
         return _read(await services.position_doc(db_session, position_id, language=language, version=version,
                                                  base_url=_base_url(request)))
@@ -154,7 +155,7 @@ class PositionController(Controller):
          opt=PUBLIC, security=[{}], media_type="text/markdown; charset=utf-8", responses=_problems(404))
     async def markdown(self, position_id: FromPath[uuid.UUID], request: Request[Any, Any, Any],
                        db_session: NamedDependency[AsyncSession], *, language: FromQuery[str | None] = None,
-                       version: FromQuery[int | None] = None) -> Response[str]:
+                       version: VersionNumber = None) -> Response[str]:
         """Public: CommonMark."""
         doc = await services.position_doc(db_session, position_id, language=language, version=version,
                                           base_url=_base_url(request))
@@ -165,7 +166,7 @@ class PositionController(Controller):
          media_type=AKN_MEDIA_TYPE, responses=_problems(404))
     async def akn(self, position_id: FromPath[uuid.UUID], request: Request[Any, Any, Any],
                   db_session: NamedDependency[AsyncSession], *, language: FromQuery[str | None] = None,
-                  version: FromQuery[int | None] = None) -> Response[str]:
+                  version: VersionNumber = None) -> Response[str]:
         """Public: OASIS LegalDocML (Akoma Ntoso 3.0), validated in the tests against the official XSD."""
         doc = await services.position_doc(db_session, position_id, language=language, version=version,
                                           base_url=_base_url(request))
