@@ -69,6 +69,10 @@ MATRIX: dict[str, Entry] = {
     "GET /schema/scalar": Entry(EVERYONE),
     "GET /schema/oauth2-redirect.html": Entry(EVERYONE),
     "GET /schema/{path:str}": Entry(EVERYONE, params={"path": "openapi.yaml"}),
+    # -- the web client's static files (public: the pages hold no data until the user logs in) ----------
+    "GET /": Entry(EVERYONE),
+    "GET /app": Entry(EVERYONE),
+    "GET /app/{file_path:path}": Entry(EVERYONE, params={"file_path": "style.css"}),
     # -- reads: ballot results are public, the rest needs a login ------------------------------------
     "ListMembers": Entry(LOGGED_IN),
     "GetMember": Entry(LOGGED_IN),
@@ -102,6 +106,20 @@ MATRIX: dict[str, Entry] = {
     "GetCheckpoint": Entry(EVERYONE),
     "GetConsistencyProof": Entry(EVERYONE),
     "GetLogKey": Entry(EVERYONE),
+    # -- positions, minutes and ballot results: the public record (docs/positions.md) --------------------
+    "ListPositions": Entry(EVERYONE),
+    "PositionsFeed": Entry(EVERYONE),
+    "GetPosition": Entry(EVERYONE),
+    "GetPositionMarkdown": Entry(EVERYONE),
+    "GetPositionAkomaNtoso": Entry(EVERYONE),
+    "GetPositionPopolo": Entry(EVERYONE),
+    "ListPositionVersions": Entry(EVERYONE),
+    "GetMinutesMarkdown": Entry(EVERYONE),
+    "GetMinutesHtml": Entry(EVERYONE),
+    "GetMinutesAkomaNtoso": Entry(EVERYONE),
+    # Public once closed (the open ballot answers 409 ballot_not_closed): read from the closed roll-call one.
+    "GetBallotResultsCsv": Entry(EVERYONE, params={"ballot_id": "closed_ballot"}),
+    "GetBallotRollCallCsv": Entry(EVERYONE, params={"ballot_id": "closed_ballot"}),
     # -- reads that need an identity -----------------------------------------------------------------
     "GetCurrentUser": Entry(LOGGED_IN),
     "ListMyAssemblies": Entry(LOGGED_IN),
@@ -110,6 +128,9 @@ MATRIX: dict[str, Entry] = {
     "GetBallotAuditBundle": Entry(CHAIR_OR_AUDITOR),
     "GetAssemblyAuditBundle": Entry(CHAIR_OR_AUDITOR),
     "ListUsers": Entry(ADMIN),
+    # The outbox and its subscribers are the secretariat's (a subscription's URL is not public).
+    "ListWebhookSubscriptions": Entry(ADMIN),
+    "ListWebhookDeliveries": Entry(ADMIN),
     "GetUser": Entry(ADMIN),
     # -- drafting (the draft motion of D is hidden from those who may not see drafts) ------------------
     "CreateMotion": Entry(DELEGATES, body={"title": "Matrix motion", "paragraphs": _PARAGRAPHS}),
@@ -203,6 +224,18 @@ MATRIX: dict[str, Entry] = {
     "RejectCredentials": Entry(ADMIN, params={"delegation_id": "other_assembly_delegation"}),
     "OpenAssembly": Entry(ADMIN, params={"assembly_id": "other_assembly"}),
     "CloseAssembly": Entry(ADMIN, params={"assembly_id": "other_assembly"}),
+    # Positions and webhooks: the secretariat only (403 secretariat_only), not the chair of the assembly.
+    "AddPositionVersion": Entry(ADMIN, body={"language": "fr", "title": "La culture dans les ODD",
+                                             "paragraphs": [{"text": "Appelle les gouvernements locaux ;"}]}),
+    # Adoption publishes by itself: the secretariat's answer on the adopted motion is 409 position_exists.
+    "PublishMotion": Entry(ADMIN, params={"motion_id": "adopted_motion"}),
+    "SetSymbolPattern": Entry(ADMIN, params={"body_kind": "executive_bureau"},
+                              body={"pattern": "UCLG/EB/{year}/DEC/{number}"}),
+    # A global IP literal: accepted without a DNS look-up where private targets are forbidden.
+    "CreateWebhookSubscription": Entry(ADMIN, body={"url": "https://93.184.215.14/hooks/matrix",
+                                                    "events": ["position.published"]}),
+    "RedeliverWebhook": Entry(ADMIN),
+    "DeactivateWebhookSubscription": Entry(ADMIN),
     # -- accounts: these end or change sessions, so they come last ----------------------------------------------
     "LogIn": Entry(EVERYONE, body={"email": "@observer_email", "password": "@password"}),
     "RefreshTokens": Entry(NOBODY, body={"refresh_token": "not-a-refresh-token"},

@@ -2,8 +2,11 @@
 
 Assembly A (open) has a chair, an auditor, delegations D, E, P and G (G gave its vote to P), an
 agenda item with D's floor request, D's draft motion (E invited to co-sponsor), E's motion under
-debate with D's amendment, and an open ballot. Assembly B has a chair of its own and a delegation
-awaiting credentials. Built through the services and the API as users would.
+debate with D's amendment, D's motion adopted by consensus (so published as a position), a closed
+roll-call ballot and an open ballot. Assembly B has a chair of its own and a delegation awaiting
+credentials. The secretariat has two webhook subscriptions: an active one and a deactivated one
+whose delivery of the adopted position is a dead letter. Built through the services, the API and the
+delivery worker as users would.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import date
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies import services as assemblies
@@ -23,6 +26,10 @@ from assembly.assemblies.models import AssemblyRoleKind, BodyKind
 from assembly.core.security import Principal
 from assembly.db import Database
 from assembly.members.models import Member, MemberKind, MemberStatus, WorldRegion
+from assembly.positions import services as positions
+from assembly.positions.models import DeliveryStatus, Position, WebhookDelivery
+from assembly.positions.worker import deliver_one
+from assembly.settings import Settings
 from tests.api.ballots.conftest import BallotApi
 from tests.helpers import TEST_PASSWORD, bearer, make_user
 
@@ -107,6 +114,41 @@ async def build_world(client: httpx.AsyncClient, app: Litestar, database: Databa
     amendment = await _ok(client, "POST", f"/api/motions/{debated['id']}/amendments", delegate.headers,
                           {"operations": [{"op": "delete", "paragraph_id": paragraph}], "motion_version": 1},
                           status=201)
+    # A subscriber that stays active, and one deactivated before the worker runs: the delivery of the
+    # position published below becomes a dead letter (what the secretariat re-delivers). Documentation
+    # addresses (RFC 5737): the worker refuses them as targets, so nothing leaves the machine.
+    active_hook = await positions.create_subscription(
+        session, admin, url="https://192.0.2.10/hooks/positions", events=["position.published"], secret=None,
+        description="Matrix subscriber", allow_private=True)
+    dead_hook = await positions.create_subscription(
+        session, admin, url="https://192.0.2.11/hooks/positions", events=["position.published"], secret=None,
+        description="Matrix subscriber, gone", allow_private=True)
+    active_hook_id, dead_hook_id = active_hook.id, dead_hook.id
+    await session.commit()
+    adopted = await _ok(client, "POST", f"/api/assemblies/{a}/motions", delegate.headers,
+                        {"title": "Culture in the SDGs", "paragraphs": PARAGRAPHS}, status=201)
+    await _ok(client, "POST", f"/api/motions/{adopted['id']}/cosponsors", delegate.headers,
+              {"delegation_id": holder.delegation_id}, status=201)
+    await _ok(client, "POST", f"/api/motions/{adopted['id']}/cosponsors/{holder.delegation_id}/accept",
+              holder.headers)
+    for step in ("submit", "admit", "open-debate", "call-consensus", "adopt-by-consensus"):
+        await _ok(client, "POST", f"/api/motions/{adopted['id']}/{step}",
+                  delegate.headers if step == "submit" else chair)
+    position_id = await session.scalar(select(Position.id).where(Position.motion_id == adopted["id"]))
+    assert position_id is not None, "adoption publishes the motion as a position"
+    await positions.deactivate_subscription(session, admin, dead_hook_id)
+    await session.commit()
+    settings: Settings = app.state.settings
+    async with httpx.AsyncClient() as http:
+        while await deliver_one(database, settings, http):
+            pass
+    dead = await session.scalar(select(WebhookDelivery.id).where(
+        WebhookDelivery.subscription_id == dead_hook_id, WebhookDelivery.status == DeliveryStatus.DEAD))
+    assert dead is not None, "the deactivated subscriber's delivery is a dead letter"
+    # A closed roll-call ballot (its results and roll call are public as CSV), then the open one.
+    closed_ballot = await api.ballot(question="Shall the report be noted?")
+    await api.cast(closed_ballot["id"], delegate, "yes")
+    await api.close(closed_ballot["id"])
     ballot = await api.ballot()
     receipt = await api.cast(ballot["id"], other, "yes")
     my_request = floor["my_request"]
@@ -123,6 +165,9 @@ async def build_world(client: httpx.AsyncClient, app: Litestar, database: Databa
         "observer_user": str(observer_id), "delegate_user": str(delegate.user.id),
         "member_id": str(spare_member.id), "member": str(spare_member.id), "key": spare_member.key,
         "tracker": str(receipt["tracker"]),
+        "adopted_motion": str(adopted["id"]), "position_id": str(position_id),
+        "closed_ballot": str(closed_ballot["id"]), "subscription_id": str(active_hook_id),
+        "delivery_id": str(dead),
         "number": "1", "role": "chair", "observer_email": world.observer_email, "password": TEST_PASSWORD,
     }
     return world
