@@ -23,6 +23,9 @@ from assembly.live.hub import RESYNC, EventHub, Subscription
 from assembly.live.rules import visible
 from assembly.live.services import LiveEvent, events_after, stream_position, subscriber_audiences_for
 
+MAX_SEQUENCE = 2**63 - 1
+"""Largest event sequence number (the ``live_event.seq`` column is a BIGINT)."""
+
 __all__ = ("LiveController",)
 
 REPLAY_LIMIT = 500
@@ -120,6 +123,9 @@ class LiveController(Controller):
                 raise InvalidInput.for_field("Last-Event-ID", "must be an event sequence number") from None
         if resume is not None and resume < 0:
             raise InvalidInput.for_field("after", "must not be negative")
+        if resume is not None and resume > MAX_SEQUENCE:
+            # Beyond a BIGINT the database would fail the query: a 500 instead of an answer.
+            raise InvalidInput.for_field("after", f"must be at most {MAX_SEQUENCE}")
         audiences = await subscriber_audiences_for(db_session, principal, assembly_id)
         # The request's transaction must not stay open for the life of the stream.
         await db_session.commit()

@@ -285,6 +285,9 @@ async def test_subscribers_without_the_right_are_refused(
         assert unknown.headers["content-type"].startswith("application/problem+json")
         bad_resume = await client.get(url, headers={"Authorization": f"Bearer {token}", "Last-Event-ID": "x"})
         assert bad_resume.status_code == 422
+        too_far = await client.get(url, headers={"Authorization": f"Bearer {token}", "Last-Event-ID": str(2**63)})
+        assert too_far.status_code == 422
+        assert too_far.json()["code"] == "invalid_input"
         # Logging out ends the token's right to follow on every process.
         logout = await client.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
         assert logout.status_code in {200, 204}, logout.text
