@@ -80,6 +80,12 @@ async def test_a_sequencer_killed_mid_batch_loses_and_duplicates_nothing(databas
         tx = blocker.transaction()
         await tx.start()
         await blocker.execute("LOCK TABLE audit_log_checkpoint IN EXCLUSIVE MODE")
+        # The first 250 may all be signed by now (a fast machine): queue more, so that a batch is surely
+        # under way when the sequencer next looks, and it blocks mid-batch on the held table.
+        async with database.sessionmaker() as session, session.begin():
+            for number in range(250, 300):
+                await record_event(session, "test.recorded", payload={"number": number})
+        expected |= {bytes(r["leaf_hash"]) for r in await observer.fetch("SELECT leaf_hash FROM audit_log_pending")}
         await _until(lambda: _waiting_sequencer(observer), "the sequencer is blocked mid-batch")
         first.send_signal(signal.SIGKILL)
         first.communicate()
