@@ -77,7 +77,12 @@ export async function mount(root, { assemblies }) {
   }
 
   // -- ballots ---------------------------------------------------------------------------------
+  // Loads overlap (a live refresh while the delegate reviews a vote): only the newest one renders, so a
+  // slower, older answer never replaces a newer page (and never drops the confirmation step).
+  let ballotsGeneration = 0;
+  let focusAfterRender = null;  // a selector to focus once the next render is in place
   async function loadBallots() {
+    const generation = ++ballotsGeneration;
     const open = await detailed((await api(`/api/assemblies/${assemblyId}/ballots?status=open&limit=20`)).items);
     const closedPage = await api(`/api/assemblies/${assemblyId}/ballots?status=closed&limit=1`);
     const lastClosed = closedPage.total > 0
@@ -87,11 +92,16 @@ export async function mount(root, { assemblies }) {
     if (!open.length) parts.push(h("p", { class: "muted", id: "no-open-ballot" }, t("ballot.none_open")));
     for (const ballot of open) parts.push(await ballotForm(ballot));
     for (const ballot of lastClosed) parts.push(closedBallot(ballot));
+    if (generation !== ballotsGeneration) return;  // a newer load is under way and renders instead
     // Keep the keyboard user's place across a live re-render.
     const focused = document.activeElement;
     const key = focused && ballotsBox.contains(focused) && focused.name ? `[name="${focused.name}"][value="${focused.value}"]` : null;
     replace(ballotsBox, parts);
-    if (key) ballotsBox.querySelector(key)?.focus();
+    const target = focusAfterRender || key;
+    focusAfterRender = null;
+    const element = target ? ballotsBox.querySelector(target) : null;
+    if (element && !element.matches("button, input, select, textarea, a[href]")) element.setAttribute("tabindex", "-1");
+    element?.focus();
   }
 
   function receiptList(ballot) {
@@ -180,7 +190,8 @@ export async function mount(root, { assemblies }) {
         errors.delete(ballot.id);
         if (!votable.some((r) => draft[r.delegation_id])) { errors.set(ballot.id, new Error(t("ballot.choose_first"))); loadBallots(); return; }
         confirming.add(ballot.id);
-        loadBallots().then(() => ballotsBox.querySelector(`[data-ballot="${ballot.id}"] button.confirm`)?.focus());
+        focusAfterRender = `[data-ballot="${ballot.id}"] button.confirm`;  // the confirmation step takes the focus
+        loadBallots();
       } }, fieldsets,
       votable.length && !confirming.has(ballot.id) ? h("button", { type: "submit", class: "review" }, t("ballot.review")) : null),
       confirmBox, error ? problemBox(error, t("ballot.refused")) : null, receiptList(ballot));
@@ -202,9 +213,9 @@ export async function mount(root, { assemblies }) {
       errors.set(ballot.id, error);
     }
     confirming.delete(ballot.id);
+    // The refusal or the receipt takes the focus, whichever load renders last.
+    focusAfterRender = `[data-ballot="${ballot.id}"] .alert, [data-ballot="${ballot.id}"] .receipt`;
     await loadBallots();
-    ballotsBox.querySelector(`[data-ballot="${ballot.id}"] .receipt, [data-ballot="${ballot.id}"] .alert`)?.setAttribute("tabindex", "-1");
-    ballotsBox.querySelector(`[data-ballot="${ballot.id}"] .alert, [data-ballot="${ballot.id}"] .receipt`)?.focus();
   }
 
   function closedBallot(ballot) {
