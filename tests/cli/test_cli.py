@@ -166,7 +166,9 @@ async def test_serve_runs_worker_processes_and_stops_on_sigterm(database_url: st
         finally:
             process.send_signal(signal.SIGTERM)
             try:
-                _, log = await asyncio.to_thread(process.communicate, timeout=30)
+                # Graceful: granian drains both workers, each stops its delivery worker and pool, then the
+                # sequencer child gets up to 10 s to finish its batch; a loaded CI machine needs more than 30 s.
+                _, log = await asyncio.to_thread(process.communicate, timeout=90)
             except subprocess.TimeoutExpired:
                 process.kill()
                 raise
