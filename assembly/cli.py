@@ -261,6 +261,7 @@ def demo(host: str | None, port: int | None, workers: int, reset: bool) -> None:
     """
     from dataclasses import replace  # noqa: PLC0415
 
+    from assembly.audit.sequencer import discard_log_files  # noqa: PLC0415
     from assembly.core.embedded_postgres import EmbeddedPostgres, default_data_dir  # noqa: PLC0415
     from assembly.demo import DEMO_DATABASE, demo_banner, load_or_create_secret, seed_demo  # noqa: PLC0415
 
@@ -281,6 +282,8 @@ def demo(host: str | None, port: int | None, workers: int, reset: bool) -> None:
             embedded.start()
             if reset:
                 embedded.drop_database(DEMO_DATABASE)
+                # A new database is a new audit log: with a new key, and no record of the old one's size.
+                discard_log_files(data_dir)
             url = embedded.create_database(DEMO_DATABASE)
             where = f"an embedded PostgreSQL ({data_dir})"
         if not settings.secret_key:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -122,3 +125,14 @@ def assert_problem(response: httpx.Response, status: int, code: str, *, field: s
     if field is not None:
         assert field in [error["field"] for error in body.get("errors", [])], body
     return body
+
+
+def chromium_executable() -> str | None:
+    """The machine's Chromium: $ASSEMBLY_CHROMIUM, then `chromium` on the PATH, then /usr/bin/chromium."""
+    configured = os.environ.get("ASSEMBLY_CHROMIUM", "").strip()
+    if configured:
+        return configured if Path(configured).exists() else None
+    found = shutil.which("chromium")
+    if found:
+        return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None

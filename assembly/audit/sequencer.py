@@ -37,6 +37,7 @@ __all__ = (
     "LEADER_LOCK",
     "Sequencer",
     "SequencerError",
+    "discard_log_files",
     "load_signer",
     "run_sequencer",
 )
@@ -98,6 +99,22 @@ def load_signer(settings: Settings, *, create: bool = True) -> tuple[NoteSigner,
         raise SequencerError(f"the log key is named {signer.name!r} but ASSEMBLY_LOG_ORIGIN is "
                              f"{settings.log_origin!r}: one origin has one key")
     return signer, record
+
+
+def discard_log_files(data_dir: Path) -> list[Path]:
+    """Forget the log kept beside a database the operator dropped (``assembly demo --reset``).
+
+    The signer record would (rightly) refuse to sign the new database's log, which does not extend
+    what was signed; and the new log gets a new key, so that no two logs ever carry checkpoints of the
+    same origin and key that disagree (an auditor would see a fork). Returns the files removed.
+    """
+    removed = []
+    for name in (KEY_FILE, SIGNED_FILE):
+        path = data_dir / name
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def _ms(moment: datetime) -> int:

@@ -17,6 +17,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -242,6 +243,9 @@ async def serve(world: World, *, port: int, workers: int, log_dir: Path,
     """Run ``assembly serve`` for ``world`` until the block ends (SIGTERM, then SIGKILL)."""
     env = {**os.environ, "ASSEMBLY_DATABASE_URL": world.db_url, "ASSEMBLY_SECRET_KEY": world.secret,
            "ASSEMBLY_LOG_LEVEL": "warning", "ASSEMBLY_DB_POOL_SIZE": "10", "ASSEMBLY_DB_MAX_OVERFLOW": "0",
+           # A data dir of its own: the database is new at every run, so the audit log is too, and a
+           # signer record left by an earlier run would (rightly) refuse to sign it.
+           "ASSEMBLY_DATA_DIR": tempfile.mkdtemp(prefix="hbe-data-"),
            **(extra_env or {})}
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"server-{port}.log"

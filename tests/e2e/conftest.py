@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -27,23 +26,13 @@ import pytest
 
 from assembly.demo import DEMO_ASSEMBLY, seed_demo
 from assembly.settings import Settings
+from tests.helpers import chromium_executable
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PORTS = range(18400, 18450)
 """The port range these tests may listen on (one machine, several test runs)."""
-
-
-def chromium_executable() -> str | None:
-    """The machine's Chromium: $ASSEMBLY_CHROMIUM, then `chromium` on the PATH, then /usr/bin/chromium."""
-    configured = os.environ.get("ASSEMBLY_CHROMIUM", "").strip()
-    if configured:
-        return configured if Path(configured).exists() else None
-    found = shutil.which("chromium")
-    if found:
-        return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
 def _free_port() -> int:

@@ -8,7 +8,8 @@
 3. One statement writes every vote: an upsert into ``vote`` (UNIQUE (ballot, right) settles double
    votes: with vote change allowed the revision goes up, otherwise the second vote is refused), an
    append to ``vote_change``, and a bump of one turnout shard.
-4. An audit event per vote (participation only in a secret ballot) and an unsequenced turnout hint.
+4. An audit event per vote (participation only in a secret ballot), with its log entry, in one
+   statement; then an unsequenced turnout hint.
 
 The request's transaction commits before the response: a vote is acknowledged only once committed.
 """
@@ -30,7 +31,7 @@ from uuid_utils.compat import uuid7
 
 from assembly.assemblies.models import DelegateRole, Delegation, DelegationMember, Proxy
 from assembly.assemblies.rules import casting_problem
-from assembly.audit.services import hold_secret_vote, record_logged_event
+from assembly.audit.services import EventRecord, hold_secret_vote, record_logged_events
 from assembly.ballots.checks import CastTarget, cast_request_problem, normalize_split
 from assembly.ballots.models import Ballot, BallotRight, RightKind, Vote
 from assembly.ballots.rules import validate_split
@@ -348,11 +349,10 @@ async def _write(session: AsyncSession, actor: Principal, head: Any, entries: li
         raise Conflict("already voted: this ballot does not allow a vote to be changed", code="already_voted",
                        extra={"delegation_ids": voted})
     secret = bool(head.secret)
-    recorded: list[CastVote] = []
+    events: list[EventRecord] = []
     new_rights = new_weight = 0
     for entry in entries:
-        row = written[entry.right.id]
-        revision = int(row.revision)
+        revision = int(written[entry.right.id].revision)
         if revision == 1:
             new_rights, new_weight = new_rights + 1, new_weight + entry.right.weight
         payload: dict[str, Any] = {
@@ -363,16 +363,20 @@ async def _write(session: AsyncSession, actor: Principal, head: Any, entries: li
         if not secret:  # a secret ballot records participation only; its choices exist only as counts
             payload["choice"] = entry.choice
             payload["split"] = entry.split
-        _, hashed = await record_logged_event(
-            session, "ballot.vote_cast" if revision == 1 else "ballot.vote_changed",
-            assembly_id=head.assembly_id, subject_id=ballot_id, actor_user_id=actor.user_id, payload=payload)
+        events.append(EventRecord("ballot.vote_cast" if revision == 1 else "ballot.vote_changed", payload,
+                                  assembly_id=head.assembly_id, subject_id=ballot_id, actor_user_id=actor.user_id))
+    logged = await record_logged_events(session, events)
+    recorded: list[CastVote] = []
+    for entry, (_, event_hash) in zip(entries, logged, strict=True):
+        row = written[entry.right.id]
+        tracker = event_hash
         if secret:  # the choice enters the log at close, in a batch sorted by hash, unlinked from the right
-            hashed = await hold_secret_vote(session, ballot_id=ballot_id, right_id=entry.right.id,
+            tracker = await hold_secret_vote(session, ballot_id=ballot_id, right_id=entry.right.id,
                                             choice=entry.choice, split=entry.split, weight=entry.right.weight)
         recorded.append(CastVote(
             right_id=entry.right.id, delegation_id=entry.right.delegation_id, kind=entry.right.kind,
-            weight=entry.right.weight, revision=revision, cast_at=row.cast_at,
-            choice=None if secret else entry.choice, split=None if secret else entry.split, tracker=hashed.hex()))
+            weight=entry.right.weight, revision=int(row.revision), cast_at=row.cast_at,
+            choice=None if secret else entry.choice, split=None if secret else entry.split, tracker=tracker.hex()))
     first = next(iter(written.values()))
     turnout = (int(first.turnout_rights) + new_rights, int(first.turnout_weight) + new_weight)
     await notify_unsequenced(session, stream_id=head.assembly_id, event_type="ballot.turnout", subject_id=ballot_id,

@@ -37,28 +37,29 @@ from assembly.ballots.rules import (
 __all__ = ("BallotCounts", "ResultRecord", "count_ballot", "decide_ballot")
 
 _COUNT = text("""
-WITH r AS (
-    SELECT br.weight, (d.checked_in OR v.id IS NOT NULL) AS present, v.choice, v.split
+SELECT
+    r.choice AS option,
+    grouping(r.choice) AS is_total,
+    count(*) AS heads,
+    coalesce(sum(r.weight), 0) AS weight,
+    count(*) FILTER (WHERE r.present) AS present_heads,
+    coalesce(sum(r.weight) FILTER (WHERE r.present), 0) AS present_weight,
+    count(*) FILTER (WHERE r.split IS NOT NULL) AS split_heads,
+    jsonb_agg(r.split) FILTER (WHERE r.split IS NOT NULL) AS splits
+FROM (
+    SELECT br.weight, v.choice, v.split,
+           -- A vote is presence; the holder's check-in is read only for a right that has not voted
+           -- (a CASE evaluates its ELSE lazily: a ballot where everyone voted reads no delegation row).
+           CASE WHEN v.id IS NOT NULL THEN true
+                ELSE (SELECT d.checked_in FROM delegation AS d WHERE d.id = br.holder_delegation_id) END AS present
     FROM ballot_right AS br
-    JOIN delegation AS d ON d.id = br.holder_delegation_id
     LEFT JOIN vote AS v ON v.ballot_id = br.ballot_id AND v.right_id = br.id
     WHERE br.ballot_id = :ballot_id AND br.eligible
-), parts AS (
-    SELECT r.choice AS option, 1 AS heads, r.weight AS weight FROM r WHERE r.choice IS NOT NULL
-    UNION ALL
-    SELECT p.key, 0, CAST(p.value AS bigint) FROM r CROSS JOIN LATERAL jsonb_each_text(r.split) AS p
-    WHERE r.split IS NOT NULL
-)
-SELECT
-    (SELECT count(*) FROM r) AS membership_heads,
-    (SELECT coalesce(sum(weight), 0) FROM r) AS membership_weight,
-    (SELECT count(*) FROM r WHERE present) AS present_heads,
-    (SELECT coalesce(sum(weight), 0) FROM r WHERE present) AS present_weight,
-    (SELECT count(*) FROM r WHERE split IS NOT NULL) AS split_heads,
-    (SELECT coalesce(jsonb_object_agg(option, jsonb_build_array(heads, weight)), '{}'::jsonb)
-       FROM (SELECT option, sum(heads) AS heads, sum(weight) AS weight FROM parts GROUP BY option) AS o
-    ) AS by_option
-""").columns(by_option=JSONB)
+) AS r
+GROUP BY GROUPING SETS ((r.choice), ())
+""").columns(splits=JSONB)
+"""One pass over the ballot's eligible rights and their votes: a row per choice, and the total row
+(``is_total``) with membership, presence, and the splits, whose parts are added up in Python."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +92,26 @@ async def count_ballot(session: AsyncSession, ballot_id: Any) -> BallotCounts:
     Present: the right's holder delegation is checked in at this moment, or the right voted (a vote
     is presence). Membership: the eligible rights of the frozen electorate.
     """
-    row = (await session.execute(_COUNT, {"ballot_id": ballot_id})).one()
-    raw = row.by_option if not isinstance(row.by_option, str) else json.loads(row.by_option)
+    rows = (await session.execute(_COUNT, {"ballot_id": ballot_id})).all()
+    total = next((row for row in rows if row.is_total), None)
+    by_option: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        if not row.is_total and row.option is not None:
+            by_option[str(row.option)] = (int(row.heads), int(row.weight))
+    for split in (total.splits if total is not None else None) or []:
+        parts = json.loads(split) if isinstance(split, str) else split
+        for option, weight in parts.items():  # a split's parts carry weight, not heads
+            heads, so_far = by_option.get(str(option), (0, 0))
+            by_option[str(option)] = (heads, so_far + int(weight))
+    if total is None:  # no eligible right at all: the total row of an empty input is still returned
+        return BallotCounts(0, 0, 0, 0, 0, by_option)
     return BallotCounts(
-        membership_heads=int(row.membership_heads),
-        membership_weight=int(row.membership_weight),
-        present_heads=int(row.present_heads),
-        present_weight=int(row.present_weight),
-        split_heads=int(row.split_heads),
-        by_option={str(option): (int(pair[0]), int(pair[1])) for option, pair in raw.items()},
+        membership_heads=int(total.heads),
+        membership_weight=int(total.weight),
+        present_heads=int(total.present_heads),
+        present_weight=int(total.present_weight),
+        split_heads=int(total.split_heads),
+        by_option=by_option,
     )
 
 

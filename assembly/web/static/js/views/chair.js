@@ -102,6 +102,7 @@ export async function mount(root, { assemblies }) {
     const total = first.total;
     const offset = ballotOffset ?? Math.max(0, total - BALLOT_PAGE);
     const page = total ? await api(`/api/assemblies/${assemblyId}/ballots?limit=${BALLOT_PAGE}&offset=${offset}`) .then((p) => detailed(p.items)).then((items) => ({ items })) : { items: [] };
+    for (const ballot of page.items) if (ballot.turnout) shownTurnout.set(ballot.id, ballot.turnout);
     const question = h("input", { id: "ballot-question", required: true, maxlength: 2000, size: 40 });
     const secret = h("input", { id: "ballot-secret", type: "checkbox" });
     const weighted = h("input", { id: "ballot-weighted", type: "checkbox" });
@@ -124,15 +125,31 @@ export async function mount(root, { assemblies }) {
         h("button", { type: "button", class: "secondary", disabled: offset + BALLOT_PAGE >= total, onclick: () => { ballotOffset = offset + BALLOT_PAGE >= total - BALLOT_PAGE ? null : offset + BALLOT_PAGE; loadBallots(); } }, t("common.newer"))) : null);
   }
 
-  // Turnout hints carry the counts: update the line in place, re-fetch the exact figure at most once a second.
+  // Turnout hints carry the counts as their cast saw them: show a hint at once when it is ahead of the
+  // line (hints of concurrent casts may arrive out of order), and re-fetch the exact figure at most once
+  // a second, so a burst of 3,000 votes costs the chair's page a request a second, not 3,000.
   const exactTurnout = new Map();
-  function onTurnout(data) {
-    const line = ballotsBox.querySelector(`[data-ballot="${data.subject_id}"] .turnout`);
-    if (!line) return;
-    if (!exactTurnout.has(data.subject_id)) {
-      exactTurnout.set(data.subject_id, setTimeout(async () => {
-        exactTurnout.delete(data.subject_id);
-        try { line.textContent = turnoutText(await api(`/api/ballots/${data.subject_id}/turnout`)); } catch { /* next hint retries */ }
+  const shownTurnout = new Map();  // ballot id -> the turnout its line shows (votes only ever go up while open)
+  function showTurnout(ballotId, turnout) {
+    const line = ballotsBox.querySelector(`[data-ballot="${ballotId}"] .turnout`);
+    if (!line || !turnout) return;
+    shownTurnout.set(ballotId, turnout);
+    line.textContent = turnoutText(turnout);
+  }
+  function onTurnout(event) {
+    const ballotId = event.subject_id;
+    const shown = shownTurnout.get(ballotId);
+    const hint = event.data || {};
+    if (shown && Number.isInteger(hint.voted) && hint.voted > shown.voted) {
+      showTurnout(ballotId, { ...shown, voted: hint.voted, voted_weight: hint.weight ?? shown.voted_weight });
+    }
+    if (!exactTurnout.has(ballotId)) {
+      exactTurnout.set(ballotId, setTimeout(async () => {
+        exactTurnout.delete(ballotId);
+        try {
+          const exact = await api(`/api/ballots/${ballotId}/turnout`);
+          if (exact.voted >= (shownTurnout.get(ballotId)?.voted ?? 0)) showTurnout(ballotId, exact);
+        } catch { /* next hint retries */ }
       }, 1000));
     }
   }
