@@ -72,7 +72,7 @@ class EventRecord:
     actor_user_id: uuid.UUID | None = None
 
 
-_RECORD = text("""
+_RECORD_CTES = """
 WITH events AS (
     INSERT INTO audit_event (id, kind, assembly_id, subject_id, actor_user_id, payload, recorded_at)
     SELECT e.id, e.kind, e.assembly_id, e.subject_id, e.actor_user_id, CAST(e.payload AS jsonb), e.recorded_at
@@ -81,23 +81,30 @@ WITH events AS (
                 CAST(:recorded_ats AS timestamptz[]))
          AS e(id, kind, assembly_id, subject_id, actor_user_id, payload, recorded_at)
     RETURNING id
+), queued AS (
+    INSERT INTO audit_log_pending (leaf_hash, entry, event_id)
+    SELECT p.leaf_hash, p.entry, p.event_id
+    FROM unnest(CAST(:leaf_hashes AS bytea[]), CAST(:entries AS bytea[]), CAST(:ids AS uuid[])) WITH ORDINALITY
+         AS p(leaf_hash, entry, event_id, position)
+    WHERE p.event_id IN (SELECT id FROM events)
+    ORDER BY p.position
 )
-INSERT INTO audit_log_pending (leaf_hash, entry, event_id)
-SELECT p.leaf_hash, p.entry, p.event_id
-FROM unnest(CAST(:leaf_hashes AS bytea[]), CAST(:entries AS bytea[]), CAST(:ids AS uuid[])) WITH ORDINALITY
-     AS p(leaf_hash, entry, event_id, position)
-WHERE p.event_id IN (SELECT id FROM events)
-ORDER BY p.position
-""")
-"""The events and their pending log entries in one statement (a vote is on the hot path: one round
-trip, and no ORM unit of work, whatever the number of rights it casts)."""
+"""
+# Data-modifying CTEs always run to completion, whatever the main query reads (PostgreSQL docs, 7.8.4).
+_RECORD = text(_RECORD_CTES + "SELECT 1")
+_RECORD_AND_NOTIFY = text(_RECORD_CTES + "SELECT pg_notify(:channel, :payload)")
+"""The events and their pending log entries in one statement, and optionally a NOTIFY (sent on
+commit): a vote is on the hot path, so one round trip and no ORM unit of work, whatever the number of
+rights it casts."""
 
 
-async def record_logged_events(session: AsyncSession, events: Sequence[EventRecord]) -> list[tuple[uuid.UUID, bytes]]:
+async def record_logged_events(session: AsyncSession, events: Sequence[EventRecord], *,
+                                notify: tuple[str, str] | None = None) -> list[tuple[uuid.UUID, bytes]]:
     """Record events and queue their log entries, in order, in the current transaction.
 
     Returns each event's id and its entry's leaf hash (a vote's tracker). The entry bytes are built
     here (canonical, with the session's origin), so the tracker is final before the sequencer runs.
+    ``notify``: a (channel, payload) sent by ``pg_notify`` in the same statement (delivered on commit).
     """
     origin = log_origin(session)
     ids: list[uuid.UUID] = []
@@ -113,13 +120,16 @@ async def record_logged_events(session: AsyncSession, events: Sequence[EventReco
         ids.append(event_id)
         moments.append(recorded_at)
     hashes = [leaf_hash(entry) for entry in entries]
-    if events:
-        await session.execute(_RECORD, {
+    if events or notify is not None:
+        params: dict[str, Any] = {
             "ids": ids, "kinds": [e.kind for e in events], "assembly_ids": [e.assembly_id for e in events],
             "subject_ids": [e.subject_id for e in events], "actor_user_ids": [e.actor_user_id for e in events],
             "payloads": [json.dumps(dict(e.payload)) for e in events], "recorded_ats": moments,
             "leaf_hashes": hashes, "entries": entries,
-        })
+        }
+        if notify is not None:
+            params["channel"], params["payload"] = notify
+        await session.execute(_RECORD if notify is None else _RECORD_AND_NOTIFY, params)
     return list(zip(ids, hashes, strict=True))
 
 

@@ -36,6 +36,7 @@ __all__ = (
     "notify_unsequenced",
     "stream_position",
     "subscriber_audiences_for",
+    "unsequenced_hint",
 )
 
 CHANNEL = "assembly_live"
@@ -108,6 +109,22 @@ async def emit(
     return event
 
 
+def unsequenced_hint(
+    *,
+    stream_id: uuid.UUID,
+    event_type: str,
+    subject_id: uuid.UUID | None = None,
+    audience: str = AUDIENCE_PUBLIC,
+    data: Mapping[str, Any] | None = None,
+) -> tuple[str, str]:
+    """The (channel, payload) of a hint that is neither numbered nor stored, for a caller that sends its
+    ``pg_notify`` in a statement of its own (a cast sends it with its audit entries: one round trip)."""
+    extra = _check(event_type, audience, data)
+    event = LiveEvent(stream_id=stream_id, seq=None, type=event_type, subject_id=subject_id, audience=audience,
+                      data=extra)
+    return CHANNEL, _encoded(event)
+
+
 async def notify_unsequenced(
     session: AsyncSession,
     *,
@@ -118,11 +135,9 @@ async def notify_unsequenced(
     data: Mapping[str, Any] | None = None,
 ) -> None:
     """NOTIFY a hint on commit without numbering or storing it (for hot paths such as turnout)."""
-    extra = _check(event_type, audience, data)
-    event = LiveEvent(stream_id=stream_id, seq=None, type=event_type, subject_id=subject_id, audience=audience,
-                      data=extra)
-    await session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL,
-                                                                         "payload": _encoded(event)})
+    channel, payload = unsequenced_hint(stream_id=stream_id, event_type=event_type, subject_id=subject_id,
+                                        audience=audience, data=data)
+    await session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload})
 
 
 async def stream_position(session: AsyncSession, stream_id: uuid.UUID) -> int:

@@ -8,8 +8,8 @@
 3. One statement writes every vote: an upsert into ``vote`` (UNIQUE (ballot, right) settles double
    votes: with vote change allowed the revision goes up, otherwise the second vote is refused), an
    append to ``vote_change``, and a bump of one turnout shard.
-4. An audit event per vote (participation only in a secret ballot), with its log entry, in one
-   statement; then an unsequenced turnout hint.
+4. One statement records an audit event per vote (participation only in a secret ballot) with its
+   log entry, and sends the unsequenced turnout hint (NOTIFY, delivered on commit).
 
 The request's transaction commits before the response: a vote is acknowledged only once committed.
 """
@@ -38,7 +38,7 @@ from assembly.ballots.rules import validate_split
 from assembly.ballots.services._common import LOCK_NAMESPACE, ballot_lock_key, raise_problems, refuse_unless_open
 from assembly.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from assembly.core.security import Principal
-from assembly.live.services import notify_unsequenced
+from assembly.live.services import unsequenced_hint
 
 __all__ = ("TURNOUT_SHARDS", "CastResult", "CastVote", "VoteRequest", "cast_votes")
 
@@ -365,7 +365,11 @@ async def _write(session: AsyncSession, actor: Principal, head: Any, entries: li
             payload["split"] = entry.split
         events.append(EventRecord("ballot.vote_cast" if revision == 1 else "ballot.vote_changed", payload,
                                   assembly_id=head.assembly_id, subject_id=ballot_id, actor_user_id=actor.user_id))
-    logged = await record_logged_events(session, events)
+    first = next(iter(written.values()))
+    turnout = (int(first.turnout_rights) + new_rights, int(first.turnout_weight) + new_weight)
+    hint = unsequenced_hint(stream_id=head.assembly_id, event_type="ballot.turnout", subject_id=ballot_id,
+                            data={"voted": turnout[0], "weight": turnout[1]})
+    logged = await record_logged_events(session, events, notify=hint)
     recorded: list[CastVote] = []
     for entry, (_, event_hash) in zip(entries, logged, strict=True):
         row = written[entry.right.id]
@@ -377,8 +381,4 @@ async def _write(session: AsyncSession, actor: Principal, head: Any, entries: li
             right_id=entry.right.id, delegation_id=entry.right.delegation_id, kind=entry.right.kind,
             weight=entry.right.weight, revision=int(row.revision), cast_at=row.cast_at,
             choice=None if secret else entry.choice, split=None if secret else entry.split, tracker=tracker.hex()))
-    first = next(iter(written.values()))
-    turnout = (int(first.turnout_rights) + new_rights, int(first.turnout_weight) + new_weight)
-    await notify_unsequenced(session, stream_id=head.assembly_id, event_type="ballot.turnout", subject_id=ballot_id,
-                             data={"voted": turnout[0], "weight": turnout[1]})
     return CastResult(ballot_id=ballot_id, secret=secret, votes=recorded, turnout=turnout)
