@@ -30,7 +30,7 @@ from uuid_utils.compat import uuid7
 
 from assembly.audit.log.entries import event_entry
 from assembly.audit.log.merkle import leaf_hash
-from assembly.audit.services import DEFAULT_ORIGIN
+from assembly.audit.services import _RECORD, _RECORD_AND_NOTIFY, DEFAULT_ORIGIN
 from assembly.ballots.services._common import LOCK_NAMESPACE, ballot_lock_key
 from assembly.ballots.services.casting import _ONCE, TURNOUT_SHARDS
 from assembly.live.services import CHANNEL
@@ -144,18 +144,9 @@ WHERE b.id = $1 AND b.status = 'open' AND pg_advisory_xact_lock_shared($3, $4) I
 FOR SHARE OF b
 """
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_AUDIT_SQL = """
-WITH events AS (
-    INSERT INTO audit_event (id, kind, assembly_id, subject_id, actor_user_id, payload, recorded_at)
-    SELECT e.id, 'ballot.vote_cast', $1, $2, $3, e.payload, e.recorded_at
-    FROM unnest($4::uuid[], $5::jsonb[], $6::timestamptz[]) AS e(id, payload, recorded_at)
-    RETURNING id
-)
-INSERT INTO audit_log_pending (leaf_hash, entry, event_id)
-SELECT p.leaf_hash, p.entry, p.event_id
-FROM unnest($7::bytea[], $8::bytea[], $4::uuid[]) AS p(leaf_hash, entry, event_id)
-WHERE p.event_id IN (SELECT id FROM events)
-"""
+_RECORD_SQL, _RECORD_ORDER = _positional(_RECORD)
+_RECORD_NOTIFY_SQL, _RECORD_NOTIFY_ORDER = _positional(_RECORD_AND_NOTIFY)
+"""The product's own statement for audit events with their log entries (and the turnout hint)."""
 _CHAIN_DDL = """
 CREATE TABLE IF NOT EXISTS bench_chain_head (ballot_id uuid PRIMARY KEY, seq bigint NOT NULL, head bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS bench_chain_entry (ballot_id uuid NOT NULL, seq bigint NOT NULL, hash bytea NOT NULL,
@@ -170,9 +161,9 @@ def _payload(ballot_id: uuid.UUID, right_id: uuid.UUID, voter: Voter, choice: st
 
 
 def _audit_args(assembly_id: uuid.UUID, ballot_id: uuid.UUID, user_id: uuid.UUID,
-                payloads: Sequence[dict[str, Any]]) -> list[Any]:
-    """Parameters of ``_AUDIT_SQL``: each vote's audit event and its log entry, built by the product's own
-    entry builder (the same canonical bytes and leaf hash a cast queues for the sequencer)."""
+                payloads: Sequence[dict[str, Any]], *, hint: tuple[str, str] | None = None) -> list[Any]:
+    """Positional parameters of the product's audit statement: each vote's audit event and its log entry,
+    built by the product's own entry builder (the same canonical bytes and leaf hash a cast queues)."""
     ids, entries, moments = [], [], []
     for payload in payloads:
         event_id = uuid.UUID(str(uuid7()))
@@ -183,13 +174,22 @@ def _audit_args(assembly_id: uuid.UUID, ballot_id: uuid.UUID, user_id: uuid.UUID
                                    payload=payload))
         ids.append(event_id)
         moments.append(moment)
-    return [assembly_id, ballot_id, user_id, ids, [json.dumps(p) for p in payloads], moments,
-            [leaf_hash(e) for e in entries], entries]
+    count = len(payloads)
+    params: dict[str, Any] = {
+        "ids": ids, "kinds": ["ballot.vote_cast"] * count, "assembly_ids": [assembly_id] * count,
+        "subject_ids": [ballot_id] * count, "actor_user_ids": [user_id] * count,
+        "payloads": [json.dumps(p) for p in payloads], "recorded_ats": moments,
+        "leaf_hashes": [leaf_hash(e) for e in entries], "entries": entries,
+    }
+    if hint is not None:
+        params["channel"], params["payload"] = hint
+    return [params[name] for name in (_RECORD_ORDER if hint is None else _RECORD_NOTIFY_ORDER)]
 
 
 async def bare_cast(conn: asyncpg.Connection, ballot_id: uuid.UUID, voter: Voter, *, choice: str = "yes",
                     chain: bool = False) -> str | None:
-    """One vote as the stack writes it: lock and read, the vote statement, its audit event, the turnout hint.
+    """One vote as the stack writes it: lock and read, the vote statement, its audit event and log entry
+    with the turnout hint (the product's own statements, sent by asyncpg without the app or the ORM).
 
     ``chain``: also append the vote to a per-ballot hash chain under a row lock (scenario 7's alternative
     design: every cast of a ballot waits for the previous one to commit).
@@ -206,7 +206,12 @@ async def bare_cast(conn: asyncpg.Connection, ballot_id: uuid.UUID, voter: Voter
         if not written:
             return "already_voted"
         payload = _payload(ballot_id, right_id, voter, choice)
-        await conn.execute(_AUDIT_SQL, *_audit_args(assembly_id, ballot_id, voter.user_id, [payload]))
+        hint = (CHANNEL, json.dumps({"stream_id": str(assembly_id), "seq": None, "type": "ballot.turnout",
+                                     "subject_id": str(ballot_id), "audience": "public",
+                                     "data": {"voted": int(written[0]["turnout_rights"]) + 1,
+                                              "weight": int(written[0]["turnout_weight"]) + weight}}))
+        await conn.execute(_RECORD_NOTIFY_SQL, *_audit_args(assembly_id, ballot_id, voter.user_id, [payload],
+                                                            hint=hint))
         if chain:
             head = await conn.fetchrow("SELECT seq, head FROM bench_chain_head WHERE ballot_id = $1 FOR UPDATE",
                                        ballot_id)
@@ -216,8 +221,6 @@ async def bare_cast(conn: asyncpg.Connection, ballot_id: uuid.UUID, voter: Voter
                                digest, entry)
             await conn.execute("UPDATE bench_chain_head SET seq = seq + 1, head = $2 WHERE ballot_id = $1",
                                ballot_id, digest)
-        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL,
-                           json.dumps({"stream_id": str(assembly_id), "type": "ballot.turnout"}))
     return None
 
 
@@ -477,7 +480,7 @@ async def _bulk_votes(db_url: str, ballot_id: uuid.UUID, voters: Sequence[Voter]
                           "change_ids": [uuid.uuid4() for _ in ids], "choices": ["yes"] * len(ids),
                           "splits": [None] * len(ids), "weights": [1] * len(ids)}
                 await conn.fetch(_WRITE_SQL, *(params[name] for name in _WRITE_ORDER))
-                await conn.execute(_AUDIT_SQL, *_audit_args(assembly_id, ballot_id, batch[0].user_id,
+                await conn.execute(_RECORD_SQL, *_audit_args(assembly_id, ballot_id, batch[0].user_id,
                                                             [_payload(ballot_id, r, v, "yes") for r, v in ids]))
     finally:
         await conn.close()
