@@ -143,6 +143,12 @@ LISTEN_BACKLOG = 4096
 REQUESTS_IN_FLIGHT_PER_WORKER = 4096
 """Requests (each open event stream is one) a worker serves at once before granian stops accepting."""
 
+WORKER_STOP_SECONDS = 20
+"""How long a worker has to stop after SIGTERM before granian kills it. Without a bound granian waits
+forever, and a worker can deadlock in its shutdown (granian issue #875: its runtime drop waits for the
+GIL held by a thread scheduling a callback); the serve/SIGTERM test hung on such a stop. Killing it
+loses nothing acknowledged: a vote is committed before its answer."""
+
 
 def _run_server(settings: Settings) -> None:
     """Serve the app with granian's worker processes; they read the settings from the environment."""
@@ -176,6 +182,7 @@ def _run_server(settings: Settings) -> None:
         # Overload beyond what the database pool serves is answered 503 server_busy instead.
         backlog=LISTEN_BACKLOG,
         backpressure=REQUESTS_IN_FLIGHT_PER_WORKER,
+        workers_kill_timeout=WORKER_STOP_SECONDS,
         log_access=False,
         log_level=settings.log_level,  # type: ignore[arg-type]
     )
