@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import chromium_executable
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,12 +52,23 @@ def test_every_scenario_runs_at_tiny_size(pg_server_url: str, tmp_path: Path) ->
     assert ratios, table
     assert all(r["ratio"] is not None and r["ratio"] > 0 for r in ratios), table
     assert results["burst"]["acknowledged"] == results["burst"]["stored_votes"] == electorate
+    # Every acknowledged vote of the burst was seen in a published checkpoint.
+    assert results["burst"]["checkpoint_lag"]["integrated"] == electorate, table
+    assert results["burst"]["bare_burst"]["ops"] == electorate
     sample = document["meta"]["sizes"]["consultation_api_sample"]
     consultation = results["consultation"]
     assert consultation["counts"]["yes"] + consultation["counts"]["no"] == document["meta"]["sizes"]["consultation"]
     assert consultation["counts"]["no"] == sample
     assert consultation["bare_aggregate_s"] > 0
     assert consultation["close_s"] > 0
+    # The consultation's bundle (bulk votes queued with the product's own log entries) verifies offline.
+    assert consultation["bundle_status"] == 200
+    assert consultation["verify_rc"] == 0, table
+    if chromium_executable() is not None:  # scenario 4 in the browser: .ci/run installs Chromium
+        browser = results["pages"]["browser"]
+        assert len(browser["chair_live_s"]) == 5
+        assert len(browser["delegate_live_s"]) == 3
+        assert browser["chair_load"]["median_s"] > 0
     assert results["fanout"]["lag"]["ops"] == results["fanout"]["subscribers"]
     assert results["reads"]["motion_amendments"] == document["meta"]["sizes"]["amendments"]
     assert "| 1 cast |" in table
