@@ -26,12 +26,16 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     return user
 
 
-def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+# Guards are coroutines: Litestar runs a plain function guard in a thread pool (sync_to_thread), which
+# cost every request a thread hand-off and 10% of a worker's CPU under load (docs/performance.md).
+
+
+async def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Any authenticated user."""
     current_principal(connection)
 
 
-def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Secretariat administrators only."""
     if not current_principal(connection).is_admin:
         raise Forbidden("only the secretariat may do this", code="admin_only")
