@@ -112,7 +112,7 @@ async def record_logged_events(session: AsyncSession, events: Sequence[EventReco
     entries: list[bytes] = []
     for event in events:
         check_payload(event.payload)
-        event_id = uuid.UUID(str(uuid7()))
+        event_id = uuid7()
         recorded_at = datetime.now(UTC)
         entries.append(event_entry(origin, event_id=event_id, kind=event.kind, recorded_ms=_ms(recorded_at),
                                    assembly_id=event.assembly_id, subject_id=event.subject_id,

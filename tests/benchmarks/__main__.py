@@ -57,6 +57,28 @@ def markdown(rows: list[Row], meta: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+async def _first_checkpoint(base_url: str, patience_s: float = 120.0) -> bool:
+    """Whether the server has the audit log, once its sequencer has signed the first checkpoint.
+
+    A new log answers 404 ``log_empty`` until the sequencer (started with the server) signs the genesis
+    entry; a build without the log answers a plain 404. Waiting here keeps the first scenarios from
+    reading an empty log as "no audit log" (it did once, with 250,000 delegations just seeded).
+    """
+    deadline = time.perf_counter() + patience_s
+    async with httpx.AsyncClient(base_url=base_url) as probe:
+        while True:
+            response = await probe.get("/api/audit/checkpoint")
+            if response.status_code == 200:
+                return True
+            empty = response.status_code == 404 and response.json().get("code") == "log_empty"
+            if not empty:
+                return False
+            if time.perf_counter() > deadline:
+                msg = f"the sequencer signed no checkpoint within {patience_s:.0f} s (see the server log)"
+                raise RuntimeError(msg)
+            await asyncio.sleep(0.2)
+
+
 async def run(size_name: str, workers: int, port: int, out_dir: Path, only: list[str], prefix: str) -> dict[str, Any]:
     """Everything, in order; returns the JSON document (also written to ``out_dir``)."""
     size = SIZES[size_name]
@@ -76,8 +98,7 @@ async def run(size_name: str, workers: int, port: int, out_dir: Path, only: list
     rows: list[Row] = []
     try:
         async with serve(world, port=port, workers=workers, log_dir=out_dir) as server:
-            async with httpx.AsyncClient(base_url=server.base_url) as probe:
-                audit = (await probe.get("/api/audit/checkpoint")).status_code != 404
+            audit = await _first_checkpoint(server.base_url)
             bench = Bench(size=size, world=world, server=server, pg_url=pg_url, out_dir=out_dir, audit=audit)
             meta["audit_log"] = audit
             for key in ALL:
