@@ -59,6 +59,7 @@ class _Run:
         self.members: list[dict[str, Any]] = []
         self.checkpoints: list[SignedCheckpoint] = []
         self.tree: Tree | None = None
+        self._checked: CheckedLog | None = None
 
     # Step 1
     def read(self) -> str:
@@ -218,11 +219,15 @@ class _Run:
         return f"{pairs} consecutive pairs consistent" if pairs else "one checkpoint: nothing to compare"
 
     def checked_log(self) -> CheckedLog:
+        # Built once and shared by step 8 and the semantic checks: the entries are read-only
+        # (frozen, members as parsed), so each check sees the same authenticated log.
         assert self.key is not None
         assert self.tree is not None
-        entries = [Entry(index, self.tree.levels[0][index], members) for index, members in enumerate(self.members)]
-        checkpoints = [(c.size, c.root) for c in self.checkpoints]
-        return CheckedLog(self.origin, self.key.text, entries, checkpoints, notes=self.notes)
+        if self._checked is None:
+            entries = list(map(Entry, range(len(self.members)), self.tree.levels[0], self.members))
+            checkpoints = [(c.size, c.root) for c in self.checkpoints]
+            self._checked = CheckedLog(self.origin, self.key.text, entries, checkpoints, notes=self.notes)
+        return self._checked
 
     # Step 8
     def entry_types(self) -> str:
