@@ -94,7 +94,9 @@ class BallotCheck:
                 raw = entry.members.get("payload")
                 payload = raw if isinstance(raw, dict) else {}
                 ballot_id = str(payload.get("ballot_id") or entry.members.get("subject_id"))
-            ballot = ballots.setdefault(ballot_id, _Ballot(ballot_id))
+            ballot = ballots.get(ballot_id)
+            if ballot is None:  # not setdefault: that would build a _Ballot for every entry
+                ballot = ballots[ballot_id] = _Ballot(ballot_id)
             findings.extend(self._entry(ballot, entry, kind, payload))
         counted = 0
         for ballot in ballots.values():

@@ -159,27 +159,57 @@ def parse_entry_lines(content: bytes) -> list[bytes]:
         return []
     if not content.endswith(b"\n"):
         raise BundleProblem("E100", "entries.jsonl does not end with a newline")
-    entries = []
+    entries = _all_lines(content)
+    if entries is not None:
+        return entries
+    # Some line is wrong: find the first, line by line, to name it.
     lines = content.split(b"\n")
     lines.pop()  # the empty text after the final newline (no copy of the content without it)
     for number, line in enumerate(lines, start=1):
-        raw = _line_bytes(line)
-        if raw is None:
+        if _line_bytes(line) is None:
             raise BundleProblem("E100", f"line {number} (entry {number - 1}) is not a JSON string of base64")
-        entries.append(raw)
+    raise AssertionError("a line was refused as a whole but none alone")  # pragma: no cover
+
+
+def _all_lines(content: bytes) -> list[bytes] | None:
+    """Every line's bytes if all lines are right, else None; ``content`` ends with a newline.
+
+    The file is '"' p1 '"\\n"' p2 ... '"\\n"' pn '"\\n'. Splitting on '"\\n"' yields the p's (the first
+    with its '"', the last with its '"\\n'); as the strict decoder refuses '"' and newlines inside
+    them, each line is then exactly '"' p '"'.
+    """
+    pieces = content.split(b'"\n"')  # split in place: no copy of the content without its ends
+    if len(content) < 3 or not pieces[0].startswith(b'"') or not pieces[-1].endswith(b'"\n'):
+        return None
+    pieces[0] = pieces[0][1:]  # its opening '"' (not the end of a separator: the piece starts with it)
+    pieces[-1] = pieces[-1][:-2]  # its closing '"\n' (with a single piece, len >= 3: no overlap)
+    entries = []
+    try:
+        for piece in pieces:
+            raw = binascii.a2b_base64(piece, strict_mode=True)
+            if piece[-1:] == b"=" and not _zero_tail(piece, raw):
+                return None
+            entries.append(raw)
+    except (binascii.Error, ValueError):
+        return None
     return entries
 
 
+def _zero_tail(text: bytes, raw: bytes) -> bool:
+    """The bits the padding leaves unused are zero: the last group re-encodes to the last four characters."""
+    tail = raw[-1:] if text.endswith(b"==") else raw[-2:]
+    return binascii.b2a_base64(tail, newline=False) == text[-4:]
+
+
 def _line_bytes(line: bytes) -> bytes | None:
-    # A line is '"', canonical standard base64, '"'. The lenient decoder skips characters outside
-    # the alphabet, so the test that decides is the last one: the base64 is exactly what encoding
-    # the decoded bytes gives, which only holds for canonical base64 (alphabet, padding, length a
-    # multiple of 4, zero trailing bits) and nothing else.
+    # A line is '"', canonical standard base64, '"'. The strict decoder refuses characters outside
+    # the alphabet, missing, misplaced or excess padding; canonical also means the unused bits
+    # before the padding are zero, i.e. the last group re-encodes to the text's last four characters.
     if len(line) < 2 or line[0] != 0x22 or line[-1] != 0x22:
         return None
     text = line[1:-1]
     try:
-        raw = binascii.a2b_base64(text)
+        raw = binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError):
         return None
-    return raw if binascii.b2a_base64(raw, newline=False) == text else None
+    return raw if not text.endswith(b"=") or _zero_tail(text, raw) else None

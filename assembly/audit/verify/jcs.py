@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, cast
 
-__all__ = ("MAX_ENTRY_BYTES", "EntryError", "check_entry", "parse_json")
+__all__ = ("MAX_ENTRY_BYTES", "EntryError", "check_entry", "parse_json", "screen")
 
 MAX_ENTRY_BYTES = 65_535
 MAX_DEPTH = 16
@@ -122,14 +122,13 @@ class _Decline(Exception):
     """The fast path cannot vouch for an entry: the straightforward path decides (and explains)."""
 
 
-def _fast_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    value = dict(pairs)
-    if len(value) != len(pairs) or not _GOOD_NAMES.issuperset(value):
+def _fast_object(value: dict[str, Any]) -> dict[str, Any]:
+    # Duplicate names need no test here: the decoder keeps one member per name, so an object
+    # that repeated a name re-encodes shorter than the bytes and the final comparison fails.
+    if not _GOOD_NAMES.issuperset(value):
         for name in value:
             if not NAME.match(name):
                 raise _Decline
-        if len(value) != len(pairs):
-            raise _Decline
         _GOOD_NAMES.update(value)
     return value
 
@@ -145,7 +144,7 @@ _DIGITS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x78 for byte in range(256))
 _SIXTEEN_DIGITS = b"0" * 16
 _FAST_SCAN: Callable[[str, int], tuple[Any, int]] = cast(Any, json.scanner.make_scanner)(
     # The scanner of json.loads without its white-space skipping wrapper: (value, end) or StopIteration.
-    json.JSONDecoder(object_pairs_hook=_fast_object, parse_float=_decline, parse_constant=_decline)
+    json.JSONDecoder(object_hook=_fast_object, parse_float=_decline, parse_constant=_decline)
 )
 
 
@@ -182,23 +181,26 @@ def _depth_within_limit(value: Any) -> bool:
     return False
 
 
-def _fast_canonical(data: bytes) -> dict[str, Any] | None:
+def _fast_canonical(data: bytes, screened: bool = False) -> dict[str, Any] | None:
     """The value of ``data`` if the bytes pass the reading rule, None if the slow path must decide.
 
     Accepts only what :func:`parse_json` and :func:`_encode` accept, with the same value:
 
-    - ASCII only: then the bytes are valid UTF-8; and since a canonical text writes every
+    - ASCII only (``screened``: the caller has checked :func:`screen` on these bytes, alone or
+      joined with others): then the bytes are valid UTF-8; and since a canonical text writes every
       character from U+0020 up as itself, equality with the re-encoding below proves that every
       string is ASCII, hence in NFC and free of lone surrogates;
     - no run of 16 digits anywhere (in a string or not): every integer has at most 15 digits, inside +-(2^53 - 1);
-    - no fraction, exponent or NaN/Infinity (the decoder declines them), no duplicate member and
-      only names matching NAME (the object hook declines otherwise); with ASCII names, sorting by
-      code point is sorting by UTF-16 code unit, so the C encoder's sort_keys is RFC 8785's order;
+    - no fraction, exponent or NaN/Infinity (the decoder declines them), and only names matching
+      NAME (the object hook declines otherwise); with ASCII names, sorting by code point is
+      sorting by UTF-16 code unit, so the C encoder's sort_keys is RFC 8785's order;
+    - no duplicate member: the decoded object keeps one member per name, so the re-encoding of an
+      object that repeats a name is shorter than its bytes;
     - nesting within MAX_DEPTH: at most 16 brackets in all, or counted level by level;
     - the C encoder's re-encoding, with json.dumps' string escapes (as :func:`_string`), no
       white space and sorted names, equals the bytes exactly.
     """
-    if not data.isascii() or _SIXTEEN_DIGITS in data.translate(_DIGITS):
+    if not screened and not screen(data):
         return None
     text = data.decode("ascii")
     try:
@@ -214,11 +216,23 @@ def _fast_canonical(data: bytes) -> dict[str, Any] | None:
     return value
 
 
-def check_entry(data: bytes, origin: str) -> dict[str, Any]:
-    """Return the members of one entry, or raise EntryError (E102 size, E101 form, E103 envelope)."""
+def screen(data: bytes) -> bool:
+    """True if ``data`` is ASCII without a run of 16 digits: what the fast path needs to hold.
+
+    Checking the entries joined by newlines at once is checking each of them: a newline neither
+    breaks ASCII nor extends a run of digits.
+    """
+    return data.isascii() and _SIXTEEN_DIGITS not in data.translate(_DIGITS)
+
+
+def check_entry(data: bytes, origin: str, *, screened: bool = False) -> dict[str, Any]:
+    """Return the members of one entry, or raise EntryError (E102 size, E101 form, E103 envelope).
+
+    ``screened``: :func:`screen` holds for ``data`` (checked by the caller over many entries at once).
+    """
     if len(data) > MAX_ENTRY_BYTES:
         raise EntryError("E102", f"{len(data)} bytes, more than {MAX_ENTRY_BYTES}")
-    fast = _fast_canonical(data)
+    fast = _fast_canonical(data, screened)
     if fast is not None:
         value: Any = fast
     else:

@@ -7,6 +7,7 @@ checkpoints cover them). Within a step every failure found is reported.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from assembly.audit.verify.bundle import (
     parse_manifest,
     read_bundle,
 )
-from assembly.audit.verify.jcs import EntryError, check_entry
+from assembly.audit.verify.jcs import EntryError, check_entry, screen
 from assembly.audit.verify.model import CheckedLog, Entry, Finding, SemanticCheck, TypeSchema
 from assembly.audit.verify.notes import Key, NoteProblem, SignedCheckpoint, open_checkpoint, parse_key, split_notes
 from assembly.audit.verify.report import Report, StepResult
@@ -113,13 +114,17 @@ class _Run:
     # Step 4
     def entries(self) -> str:
         try:
-            self.leaves = parse_entry_lines(self.files[ENTRIES])
+            # The file's text is not needed again: release it before the entries' values are built.
+            self.leaves = parse_entry_lines(self.files.pop(ENTRIES))
         except BundleProblem as problem:
             raise _fail(problem.code, problem.message) from None
         findings = []
+        # Screen many entries at once rather than one by one (jcs.screen), a slice at a time to
+        # keep the joined copy small.
+        screened = all(screen(b"\n".join(self.leaves[i : i + 4096])) for i in range(0, len(self.leaves), 4096))
         for index, leaf in enumerate(self.leaves):
             try:
-                self.members.append(check_entry(leaf, self.origin))
+                self.members.append(check_entry(leaf, self.origin, screened=screened))
             except EntryError as error:
                 findings.append(Finding(error.code, f"entry {index}: {error.message}"))
         if findings:
@@ -269,17 +274,26 @@ def verify_bundle(
         steps.append((check.title, _semantic(run, check)))
     report = Report(str(path))
     failed = False
-    for number, (title, action) in enumerate(steps, start=1):
-        if failed:
-            report.steps.append(StepResult(number, title, "not run"))
-            continue
-        try:
-            summary = action()
-        except _Failed as failure:
-            report.steps.append(StepResult(number, title, "fail", findings=failure.findings))
-            failed = True
-        else:
-            report.steps.append(StepResult(number, title, "pass", summary))
+    # The steps build millions of small objects (entries, members) that form no reference cycles;
+    # the cyclic collector would rescan all of them again and again (a quarter of step 4's time
+    # at 250,000 entries). Reference counting still frees everything; collection resumes after.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for number, (title, action) in enumerate(steps, start=1):
+            if failed:
+                report.steps.append(StepResult(number, title, "not run"))
+                continue
+            try:
+                summary = action()
+            except _Failed as failure:
+                report.steps.append(StepResult(number, title, "fail", findings=failure.findings))
+                failed = True
+            else:
+                report.steps.append(StepResult(number, title, "pass", summary))
+    finally:
+        if collecting:
+            gc.enable()
     report.notes = run.notes
     return report
 

@@ -159,3 +159,39 @@ def test_the_line_reader_agrees_with_the_regular_expression_reader(
     at = cut % (len(line) + 1)
     altered = line[:at] + insert + line[at + length:]
     assert bundle._line_bytes(altered) == old_line_bytes(altered)
+
+
+def old_entry_lines(content: bytes) -> list[bytes] | str:
+    """The line-by-line reader of entries.jsonl: the entries, or the E100 message."""
+    if not content:
+        return []
+    if not content.endswith(b"\n"):
+        return "entries.jsonl does not end with a newline"
+    entries = []
+    for number, line in enumerate(content[:-1].split(b"\n"), start=1):
+        raw = old_line_bytes(line)
+        if raw is None:
+            return f"line {number} (entry {number - 1}) is not a JSON string of base64"
+        entries.append(raw)
+    return entries
+
+
+@settings(max_examples=400)
+@given(raws=st.lists(st.binary(max_size=7), max_size=4), cut=st.integers(min_value=0), length=st.integers(0, 2),
+       insert=st.sampled_from([b"", b"=", b'"', b'""', b'"\n"', b"\n", b"\n\n", b"A", b"B", b"\r"]))
+@example(raws=[], cut=0, length=0, insert=b'"\n')
+@example(raws=[], cut=0, length=0, insert=b'""\n')
+@example(raws=[b""], cut=1, length=1, insert=b"")
+def test_the_file_reader_agrees_with_the_line_by_line_reader(
+    raws: list[bytes], cut: int, length: int, insert: bytes
+) -> None:
+    content = b"".join(b'"' + base64.b64encode(raw) + b'"\n' for raw in raws)
+    at = cut % (len(content) + 1)
+    for data in (content, content[:at] + insert + content[at + length:]):
+        expected = old_entry_lines(data)
+        if isinstance(expected, str):
+            with pytest.raises(bundle.BundleProblem) as raised:
+                bundle.parse_entry_lines(data)
+            assert (raised.value.code, raised.value.message) == ("E100", expected)
+        else:
+            assert bundle.parse_entry_lines(data) == expected
