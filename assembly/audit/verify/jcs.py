@@ -138,8 +138,9 @@ def _decline(text: str) -> Any:
 
 
 _GOOD_NAMES: set[str] = set()
-_GOOD_TYPES: set[str] = set()
 """Member names already seen to match NAME (names repeat across entries: a set look-up is cheap)."""
+_GOOD_TYPES: set[str] = set()
+"""Entry types already seen to pass the envelope's type rule in check_entry."""
 _DIGITS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x78 for byte in range(256))
 """A translation table: every digit to "0", every other byte to "x"."""
 _SIXTEEN_DIGITS = b"0" * 16
@@ -190,7 +191,8 @@ def _fast_canonical(data: bytes, screened: bool = False) -> dict[str, Any] | Non
       joined with others): then the bytes are valid UTF-8; and since a canonical text writes every
       character from U+0020 up as itself, equality with the re-encoding below proves that every
       string is ASCII, hence in NFC and free of lone surrogates;
-    - no run of 16 digits anywhere (in a string or not): every integer has at most 15 digits, inside +-(2^53 - 1);
+    - no run of 16 digits anywhere (in a string or not): every integer has at most 15 digits,
+      so it lies inside +-(2^53 - 1);
     - no fraction, exponent or NaN/Infinity (the decoder declines them), and only names matching
       NAME (the object hook declines otherwise); with ASCII names, sorting by code point is
       sorting by UTF-16 code unit, so the C encoder's sort_keys is RFC 8785's order;
