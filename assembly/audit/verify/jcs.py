@@ -12,10 +12,10 @@ import json.encoder
 import json.scanner
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-__all__ = ("MAX_ENTRY_BYTES", "EntryError", "check_entry", "parse_json", "screen")
+__all__ = ("MAX_ENTRY_BYTES", "EntryError", "check_entries", "check_entry", "parse_json", "screen")
 
 MAX_ENTRY_BYTES = 65_535
 MAX_DEPTH = 16
@@ -209,13 +209,65 @@ def _fast_canonical(data: bytes, screened: bool = False) -> dict[str, Any] | Non
         value, end = _FAST_SCAN(text, 0)
     except (_Decline, StopIteration, ValueError, RecursionError):
         return None
-    if end != len(text) or not isinstance(value, dict):
+    return _fast_verdict(data, text, value) if end == len(text) else None
+
+
+def _fast_verdict(data: bytes, text: str, value: Any) -> dict[str, Any] | None:
+    """``value`` (decoded by the fast scanner from screened ``data``, whose text is ``text``) if
+    it is an object within the nesting limit whose re-encoding is exactly ``text``, else None."""
+    if type(value) is not dict:
         return None
     if data.count(b"{") + data.count(b"[") > MAX_DEPTH and not _depth_within_limit(value):
         return None
     if _FAST_ENCODE(value) != text:
         return None
     return value
+
+
+def _fast_chunk(chunk: Sequence[bytes]) -> list[dict[str, Any] | None] | None:
+    """The fast path for screened entries scanned together as one JSON array (the scanner then
+    shares member names across entries, and is called once); per entry its value or None (the
+    straightforward path decides), or None for all if the array does not scan.
+
+    No assumption is made about where one entry ends in the array: each value is re-encoded and
+    compared with its own entry's text, as for a single entry.
+    """
+    texts = [data.decode("ascii") for data in chunk]
+    joined = "[" + ",".join(texts) + "]"
+    try:
+        values, end = _FAST_SCAN(joined, 0)
+    except (_Decline, StopIteration, ValueError, RecursionError):
+        return None
+    if end != len(joined) or type(values) is not list or len(values) != len(texts):
+        return None
+    return [
+        _fast_verdict(data, text, value) if len(data) <= MAX_ENTRY_BYTES else None
+        for data, text, value in zip(chunk, texts, values, strict=True)
+    ]
+
+
+CHUNK = 4096
+"""Entries screened and scanned together by :func:`check_entries`."""
+
+
+def check_entries(entries: Sequence[bytes], origin: str) -> list[dict[str, Any] | EntryError]:
+    """:func:`check_entry` for every entry, in order: its members, or the EntryError it raises.
+
+    The same result, faster for many entries: they are screened and scanned a chunk at a time.
+    """
+    results: list[dict[str, Any] | EntryError] = []
+    for start in range(0, len(entries), CHUNK):
+        chunk = entries[start : start + CHUNK]
+        screened = screen(b"\n".join(chunk))
+        values = _fast_chunk(chunk) if screened else None
+        for offset, data in enumerate(chunk):
+            value = values[offset] if values is not None else None
+            try:
+                results.append(_envelope(value, origin) if value is not None
+                               else check_entry(data, origin, screened=screened))
+            except EntryError as error:
+                results.append(error)
+    return results
 
 
 def screen(data: bytes) -> bool:
@@ -236,11 +288,15 @@ def check_entry(data: bytes, origin: str, *, screened: bool = False) -> dict[str
         raise EntryError("E102", f"{len(data)} bytes, more than {MAX_ENTRY_BYTES}")
     fast = _fast_canonical(data, screened)
     if fast is not None:
-        value: Any = fast
-    else:
-        value = parse_json(data)
-        if _encode(value, 0, "").encode("utf-8") != data:
-            raise EntryError("E101", "the bytes are not the RFC 8785 canonical form of their value")
+        return _envelope(fast, origin)
+    value = parse_json(data)
+    if _encode(value, 0, "").encode("utf-8") != data:
+        raise EntryError("E101", "the bytes are not the RFC 8785 canonical form of their value")
+    return _envelope(value, origin)
+
+
+def _envelope(value: Any, origin: str) -> dict[str, Any]:
+    """The checks of a canonical entry's value: an object with v, log and type (E103)."""
     if not isinstance(value, dict):
         raise EntryError("E103", "the entry is not a JSON object")
     version = value.get("v")

@@ -23,7 +23,7 @@ from assembly.audit.verify.bundle import (
     parse_manifest,
     read_bundle,
 )
-from assembly.audit.verify.jcs import EntryError, check_entry, screen
+from assembly.audit.verify.jcs import EntryError, check_entries
 from assembly.audit.verify.model import CheckedLog, Entry, Finding, SemanticCheck, TypeSchema
 from assembly.audit.verify.notes import Key, NoteProblem, SignedCheckpoint, open_checkpoint, parse_key, split_notes
 from assembly.audit.verify.report import Report, StepResult
@@ -119,14 +119,11 @@ class _Run:
         except BundleProblem as problem:
             raise _fail(problem.code, problem.message) from None
         findings = []
-        # Screen many entries at once rather than one by one (jcs.screen), a slice at a time to
-        # keep the joined copy small.
-        screened = all(screen(b"\n".join(self.leaves[i : i + 4096])) for i in range(0, len(self.leaves), 4096))
-        for index, leaf in enumerate(self.leaves):
-            try:
-                self.members.append(check_entry(leaf, self.origin, screened=screened))
-            except EntryError as error:
-                findings.append(Finding(error.code, f"entry {index}: {error.message}"))
+        for index, result in enumerate(check_entries(self.leaves, self.origin)):
+            if isinstance(result, EntryError):
+                findings.append(Finding(result.code, f"entry {index}: {result.message}"))
+            else:
+                self.members.append(result)
         if findings:
             raise _Failed(findings)
         return f"{len(self.leaves)} entries, all canonical"

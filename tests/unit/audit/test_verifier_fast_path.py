@@ -195,3 +195,48 @@ def test_the_file_reader_agrees_with_the_line_by_line_reader(
             assert (raised.value.code, raised.value.message) == ("E100", expected)
         else:
             assert bundle.parse_entry_lines(data) == expected
+
+
+def one_by_one(entries: list[bytes]) -> list[Any]:
+    results: list[Any] = []
+    for data in entries:
+        try:
+            results.append(jcs.check_entry(data, ORIGIN))
+        except jcs.EntryError as error:
+            results.append((error.code, error.message))
+    return results
+
+
+def together(entries: list[bytes]) -> list[Any]:
+    return [(r.code, r.message) if isinstance(r, jcs.EntryError) else r for r in jcs.check_entries(entries, ORIGIN)]
+
+
+ALTERED = [
+    GOOD,
+    GOOD.replace(b'"a":1', b'"a":1,"a":2'),
+    GOOD.replace(b'"a":1', b'"A":1'),
+    GOOD.replace(b'"a":1', b'"a":1.5'),
+    GOOD.replace(b'"a":1', b'"a":"\\u00e9"'),
+    GOOD.replace(b'"a":1', '"a":"\u00e9"'.encode()),
+    GOOD.replace(b'"a":1', b'"a":12345678901234567'),
+    GOOD.replace(b"event.test", b"Event"),
+    GOOD.replace(b'"v":1', b'"v":2'),
+    GOOD + b"]",
+    b"1,2",
+    b"[1]",
+    b"",
+    nested(16),
+    nested(17),
+    GOOD.replace(b'"a":1', b'"a":"' + b"x" * 65_535 + b'"'),
+]
+
+
+@settings(max_examples=200)
+@given(picks=st.lists(st.sampled_from(ALTERED), max_size=12), chunk=st.sampled_from([1, 2, 3, 4096]))
+def test_checking_entries_together_gives_what_checking_them_one_by_one_gives(picks: list[bytes], chunk: int) -> None:
+    original = jcs.CHUNK
+    jcs.CHUNK = chunk
+    try:
+        assert together(picks) == one_by_one(picks)
+    finally:
+        jcs.CHUNK = original
