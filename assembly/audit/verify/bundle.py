@@ -177,25 +177,29 @@ def parse_entry_lines(content: bytes) -> list[bytes]:
 def _all_lines(content: bytes) -> list[bytes] | None:
     """Every line's bytes if all lines are right, else None; ``content`` ends with a newline.
 
-    The file is '"' p1 '"\\n"' p2 ... '"\\n"' pn '"\\n'. Splitting on '"\\n"' yields the p's (the first
-    with its '"', the last with its '"\\n'); as the strict decoder refuses '"' and newlines inside
-    them, each line is then exactly '"' p '"'.
+    The file is '"' p1 '"\\n"' p2 ... '"\\n"' pn '"\\n' (at least 3 bytes). Cutting what lies between
+    the first '"' and the final '"\\n' at each '"\\n"' yields the p's; as the strict decoder refuses
+    '"' and newlines inside them, each line is then exactly '"' p '"'. The p's are cut one at a
+    time (rather than by split) so that each is freed once decoded.
     """
-    pieces = content.split(b'"\n"')  # split in place: no copy of the content without its ends
-    if len(content) < 3 or not pieces[0].startswith(b'"') or not pieces[-1].endswith(b'"\n'):
+    if len(content) < 3 or content[:1] != b'"' or content[-2:] != b'"\n':
         return None
-    pieces[0] = pieces[0][1:]  # its opening '"' (not the end of a separator: the piece starts with it)
-    pieces[-1] = pieces[-1][:-2]  # its closing '"\n' (with a single piece, len >= 3: no overlap)
     entries = []
+    start, stop = 1, len(content) - 2
+    find, decode = content.find, binascii.a2b_base64
     try:
-        for piece in pieces:
-            raw = binascii.a2b_base64(piece, strict_mode=True)
+        while True:
+            cut = find(b'"\n"', start, stop)
+            piece = content[start:stop] if cut < 0 else content[start:cut]
+            raw = decode(piece, strict_mode=True)
             if piece[-1:] == b"=" and not _zero_tail(piece, raw):
                 return None
             entries.append(raw)
+            if cut < 0:
+                return entries
+            start = cut + 3
     except (binascii.Error, ValueError):
         return None
-    return entries
 
 
 def _zero_tail(text: bytes, raw: bytes) -> bool:
