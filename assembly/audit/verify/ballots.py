@@ -57,10 +57,6 @@ class _Ballot:
     """Index of the ballot's last vote or participation entry."""
 
 
-def _kind(entry: Entry) -> str:
-    return str(entry.members.get("kind", "")) if entry.type == "event" else entry.type
-
-
 def _int(value: Any) -> int | None:
     return value if type(value) is int else None
 
@@ -84,17 +80,21 @@ class BallotCheck:
         findings: list[Finding] = []
         ballots: dict[str, _Ballot] = {}
         for entry in log.entries:
-            kind = _kind(entry)
+            type_name = entry.type
+            # An event's kind (ballot facts recorded through record_event), or the entry's own type.
+            kind = str(entry.members.get("kind", "")) if type_name == "event" else type_name
             if not kind.startswith("ballot.") or kind == "ballot.created":
                 continue
-            if entry.type == "ballot.secret_vote":
+            if type_name == "ballot.secret_vote":
                 ballot_id = str(entry.members["ballot_id"])
                 payload: Mapping[str, Any] = entry.members
             else:
                 raw = entry.members.get("payload")
                 payload = raw if isinstance(raw, dict) else {}
                 ballot_id = str(payload.get("ballot_id") or entry.members.get("subject_id"))
-            ballot = ballots.setdefault(ballot_id, _Ballot(ballot_id))
+            ballot = ballots.get(ballot_id)
+            if ballot is None:  # not setdefault: that would build a _Ballot for every entry
+                ballot = ballots[ballot_id] = _Ballot(ballot_id)
             findings.extend(self._entry(ballot, entry, kind, payload))
         counted = 0
         for ballot in ballots.values():

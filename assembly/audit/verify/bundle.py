@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
@@ -160,8 +159,14 @@ def parse_entry_lines(content: bytes) -> list[bytes]:
         return []
     if not content.endswith(b"\n"):
         raise BundleProblem("E100", "entries.jsonl does not end with a newline")
+    fast = _all_lines(content)
+    if fast is not None:
+        return fast
+    # Some line is wrong: read line by line, to name the first.
+    lines = content.split(b"\n")
+    lines.pop()  # the empty text after the final newline (no copy of the content without it)
     entries = []
-    for number, line in enumerate(content[:-1].split(b"\n"), start=1):
+    for number, line in enumerate(lines, start=1):
         raw = _line_bytes(line)
         if raw is None:
             raise BundleProblem("E100", f"line {number} (entry {number - 1}) is not a JSON string of base64")
@@ -169,12 +174,49 @@ def parse_entry_lines(content: bytes) -> list[bytes]:
     return entries
 
 
-def _line_bytes(line: bytes) -> bytes | None:
-    match = re.fullmatch(rb'"([A-Za-z0-9+/]*={0,2})"', line)
-    if match is None or len(match.group(1)) % 4:
+def _all_lines(content: bytes) -> list[bytes] | None:
+    """Every line's bytes if all lines are right, else None; ``content`` ends with a newline.
+
+    The file is '"' p1 '"\\n"' p2 ... '"\\n"' pn '"\\n' (at least 3 bytes). Cutting what lies between
+    the first '"' and the final '"\\n' at each '"\\n"' yields the p's; as the strict decoder refuses
+    '"' and newlines inside them, each line is then exactly '"' p '"'. The p's are cut one at a
+    time (rather than by split) so that each is freed once decoded.
+    """
+    if len(content) < 3 or content[:1] != b'"' or content[-2:] != b'"\n':
         return None
+    entries = []
+    start, stop = 1, len(content) - 2
+    find, decode = content.find, binascii.a2b_base64
     try:
-        raw = base64.b64decode(match.group(1), validate=True)
+        while True:
+            cut = find(b'"\n"', start, stop)
+            piece = content[start:stop] if cut < 0 else content[start:cut]
+            raw = decode(piece, strict_mode=True)
+            if piece[-1:] == b"=" and not _zero_tail(piece, raw):
+                return None
+            entries.append(raw)
+            if cut < 0:
+                return entries
+            start = cut + 3
     except (binascii.Error, ValueError):
         return None
-    return raw if base64.b64encode(raw) == match.group(1) else None
+
+
+def _zero_tail(text: bytes, raw: bytes) -> bool:
+    """The bits the padding leaves unused are zero: the last group re-encodes to the last four characters."""
+    tail = raw[-1:] if text.endswith(b"==") else raw[-2:]
+    return binascii.b2a_base64(tail, newline=False) == text[-4:]
+
+
+def _line_bytes(line: bytes) -> bytes | None:
+    # A line is '"', canonical standard base64, '"'. The strict decoder refuses characters outside
+    # the alphabet, missing, misplaced or excess padding; canonical also means the unused bits
+    # before the padding are zero, i.e. the last group re-encodes to the text's last four characters.
+    if len(line) < 2 or line[0] != 0x22 or line[-1] != 0x22:
+        return None
+    text = line[1:-1]
+    try:
+        raw = binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if not text.endswith(b"=") or _zero_tail(text, raw) else None

@@ -24,9 +24,12 @@ class Finding:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
-    """One log entry after steps 4-7: canonical, and covered by the signed checkpoints."""
+    """One log entry after steps 4-7: canonical, and covered by the signed checkpoints.
+
+    Slotted: a log holds one per entry (hundreds of thousands), each without an instance dict.
+    """
 
     index: int
     leaf_hash: bytes

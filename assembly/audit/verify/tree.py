@@ -15,12 +15,15 @@ __all__ = ("EMPTY_ROOT", "Tree", "check_consistency", "check_inclusion", "leaf_h
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
+_sha256 = hashlib.sha256
+
+
 def leaf_hash(data: bytes) -> bytes:
-    return hashlib.sha256(bytes([0]) + data).digest()
+    return _sha256(b"\x00" + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(bytes([1]) + left + right).digest()
+    return _sha256(b"\x01" + left + right).digest()
 
 
 def _largest_power_below(n: int) -> int:

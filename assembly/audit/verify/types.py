@@ -89,19 +89,28 @@ def check_entry_types(log: CheckedLog, schemas: Mapping[str, TypeSchema]) -> tup
     entries = log.entries
     if entries and entries[0].type != GENESIS:
         findings.append(Finding("E403", f"entry 0 is of type {entries[0].type!r}, not {GENESIS!r}"))
+    counts: dict[str, int] = {}
+    expected = {name: frozenset(schema) | _ENVELOPE for name, schema in schemas.items()}
     for entry in entries:
-        if entry.type == GENESIS and entry.index != 0:
+        type_name = entry.type
+        counts[type_name] = counts.get(type_name, 0) + 1
+        if type_name == GENESIS and entry.index != 0:
             findings.append(Finding("E403", f"entry {entry.index} is a second {GENESIS}"))
-        schema = schemas.get(entry.type)
+        schema = schemas.get(type_name)
         if schema is None:
-            findings.append(Finding("E401", f"entry {entry.index} is of unknown type {entry.type!r}"))
+            findings.append(Finding("E401", f"entry {entry.index} is of unknown type {type_name!r}"))
             continue
-        findings.extend(_members(entry.index, entry.type, entry.members, schema))
+        members = entry.members
+        if members.keys() == expected[type_name]:
+            # Exactly the type's members (the usual case): only the values remain to be checked.
+            for name, rule in schema.items():
+                problem = rule(members[name])
+                if problem:
+                    findings.append(Finding("E402", f"entry {entry.index} ({type_name}): {name} {problem}"))
+        else:
+            findings.extend(_members(entry.index, type_name, members, schema))
     if entries and entries[0].type == GENESIS and entries[0].members.get("vkey") != log.public_key:
         findings.append(Finding("E403", "the genesis entry names another public key than the bundle's"))
-    counts: dict[str, int] = {}
-    for entry in entries:
-        counts[entry.type] = counts.get(entry.type, 0) + 1
     summary = ", ".join(f"{count} {name}" for name, count in sorted(counts.items())) or "no entries"
     return summary, findings
 
