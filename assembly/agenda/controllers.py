@@ -49,7 +49,6 @@ _PROBLEM_DESCRIPTIONS = {
     404: "No such assembly, agenda item or speaker's request",
 }
 _problems = partial(problem_responses, _PROBLEM_DESCRIPTIONS)
-"""OpenAPI entries for the problem-details responses a handler may return (``_problems(401, 404)``)."""
 
 
 # -- Shaping responses ------------------------------------------------------------------------------

@@ -41,7 +41,6 @@ _PROBLEM_DESCRIPTIONS = {
     404: "Not found (the code says why: receipt_pending means retry later)",
 }
 _problems = partial(problem_responses, _PROBLEM_DESCRIPTIONS)
-"""OpenAPI entries for the problem-details responses a handler may return (``_problems(401, 404)``)."""
 
 
 def _bundle_document(files: dict[str, bytes]) -> dict[str, str]:

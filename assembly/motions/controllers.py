@@ -77,7 +77,6 @@ _PROBLEM_DESCRIPTIONS = {
     404: "No such motion, amendment, version or part, or not one the caller may see",
 }
 _problems = partial(problem_responses, _PROBLEM_DESCRIPTIONS)
-"""OpenAPI entries for the problem-details responses a handler may return (``_problems(401, 404)``)."""
 
 
 # -- Shaping responses ------------------------------------------------------------------------------

@@ -59,7 +59,6 @@ _PROBLEM_DESCRIPTIONS = {
     404: "No such position, version, subscription or delivery",
 }
 _problems = partial(problem_responses, _PROBLEM_DESCRIPTIONS)
-"""OpenAPI entries for the problem-details responses a handler may return (``_problems(401, 404)``)."""
 
 
 def _base_url(request: Request[Any, Any, Any]) -> str:
