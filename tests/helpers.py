@@ -136,3 +136,29 @@ def chromium_executable() -> str | None:
     if found:
         return found
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+async def cast_until_answered(http: httpx.AsyncClient, ballot_id: str, headers: dict[str, str], *, name: str,
+                              attempts: int, check_unavailable: bool = False, choice: str = "yes") -> httpx.Response:
+    """Cast a vote through a real server as a browser would, sending it again until the server answers.
+
+    A request that fails in transit (a worker died, the connection broke) is sent again after 0.05 s;
+    a 503 (the database is away) after 0.1 s, having first checked, with ``check_unavailable``, that it
+    is problem details with a ``Retry-After``. The first other answer is returned: 409 ``already_voted``
+    there means an earlier attempt was committed but never acknowledged. ``AssertionError`` naming
+    ``name`` when ``attempts`` sends got no such answer.
+    """
+    for _ in range(attempts):
+        try:
+            response = await http.post(f"/api/ballots/{ballot_id}/votes", json={"choice": choice}, headers=headers)
+        except httpx.TransportError:
+            await asyncio.sleep(0.05)
+            continue
+        if response.status_code == 503:
+            if check_unavailable:
+                assert response.headers["content-type"].startswith(PROBLEM)
+                assert response.headers["retry-after"]
+            await asyncio.sleep(0.1)
+            continue
+        return response
+    raise AssertionError(f"{name} never got an answer")

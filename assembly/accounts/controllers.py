@@ -34,8 +34,8 @@ from assembly.accounts.schemas import (
     UserPage,
     UserRead,
 )
-from assembly.core.errors import PROBLEM_MEDIA_TYPE
 from assembly.core.guards import current_principal, requires_admin, requires_login
+from assembly.core.openapi import problem_responses
 from assembly.core.security import Principal
 
 __all__ = ("AuthController", "UserController")
@@ -52,11 +52,13 @@ _DEPENDENCIES = {
 
 
 def _problems(**descriptions: str) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem-details answers of an operation (``_401="..."``)."""
-    return {
-        int(status.lstrip("_")): ResponseSpec(data_container=dict, description=text, media_type=PROBLEM_MEDIA_TYPE)
-        for status, text in descriptions.items()
-    }
+    """OpenAPI entries for the problem-details answers of an operation (``_401="..."``).
+
+    Accounts describes each operation's answers at the operation (they differ from one to the next),
+    so the table is built here, per call, for the shared :func:`problem_responses`.
+    """
+    by_status = {int(status.lstrip("_")): text for status, text in descriptions.items()}
+    return problem_responses(by_status, *by_status)
 
 
 def _client(request: Request[Any, Any, Any]) -> services.ClientInfo:

@@ -8,12 +8,12 @@ user (observers included) reads. Who may call what is in docs/agenda.md.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,7 @@ from assembly.agenda.schemas import (
     SpeakersRead,
 )
 from assembly.core.guards import current_principal, requires_login
+from assembly.core.openapi import DEFAULT_PROBLEM_DESCRIPTIONS, problem_responses
 from assembly.core.security import Principal
 
 __all__ = ("AgendaController", "AgendaItemController", "SpeakerRequestController")
@@ -44,21 +45,10 @@ Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="Items to
 CallerRequest = Request[Principal, Token, Any]
 
 _PROBLEM_DESCRIPTIONS = {
-    401: "No valid access token",
-    403: "The caller has no right to do this (the code says why)",
+    **DEFAULT_PROBLEM_DESCRIPTIONS,
     404: "No such assembly, agenda item or speaker's request",
-    409: "The current state does not allow this (the code says why)",
-    422: "A value is invalid; `errors` names each field",
 }
-
-
-def _problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem-details responses a handler may return."""
-    return {
-        status: ResponseSpec(data_container=dict, description=_PROBLEM_DESCRIPTIONS[status],
-                             media_type="application/problem+json")
-        for status in statuses
-    }
+_problems = partial(problem_responses, _PROBLEM_DESCRIPTIONS)
 
 
 # -- Shaping responses ------------------------------------------------------------------------------

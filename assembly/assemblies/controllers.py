@@ -7,12 +7,12 @@ services), call one service method and shape the response. Who may call what is 
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +47,7 @@ from assembly.assemblies.schemas import (
     WeightRead,
 )
 from assembly.core.guards import current_principal, requires_admin
+from assembly.core.openapi import DEFAULT_PROBLEM_DESCRIPTIONS, problem_responses
 from assembly.core.security import Principal
 
 __all__ = ("AssemblyController", "DelegationController", "MyAssembliesController", "ProxyController")
@@ -57,21 +58,11 @@ Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="Items to
 CallerRequest = Request[Principal, Token, Any]
 
 _PROBLEM_DESCRIPTIONS = {
-    401: "No valid access token",
+    **DEFAULT_PROBLEM_DESCRIPTIONS,
     403: "The caller has no right to do this",
     404: "No such assembly, delegation or proxy",
-    409: "The current state does not allow this (the code says why)",
-    422: "A value is invalid; `errors` names each field",
 }
-
-
-def _problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem-details responses a handler may return."""
-    return {
-        status: ResponseSpec(data_container=dict, description=_PROBLEM_DESCRIPTIONS[status],
-                             media_type="application/problem+json")
-        for status in statuses
-    }
+_problems = partial(problem_responses, _PROBLEM_DESCRIPTIONS)
 
 
 # -- Shaping responses ------------------------------------------------------------------------------

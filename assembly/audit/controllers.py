@@ -8,11 +8,11 @@ and to the chair or auditor of the assembly it is asked for.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.security.jwt import Token
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from assembly.audit.schemas import CheckpointRead, ConsistencyRead, ReceiptRead
 from assembly.ballots.services._common import load_ballot
 from assembly.core.errors import NotFound
 from assembly.core.guards import current_principal, requires_login
+from assembly.core.openapi import DEFAULT_PROBLEM_DESCRIPTIONS, problem_responses
 from assembly.core.security import Principal
 
 __all__ = ("AuditController", "LogKeyController")
@@ -35,19 +36,11 @@ PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
 Size = Annotated[int, QueryParameter(ge=0, le=2**53 - 1, description="A tree size")]
 
 _PROBLEM_DESCRIPTIONS = {
-    401: "No valid access token",
+    **DEFAULT_PROBLEM_DESCRIPTIONS,
     403: "The caller is not the secretariat, nor chair or auditor of the assembly",
     404: "Not found (the code says why: receipt_pending means retry later)",
-    422: "A value is invalid; `errors` names each field",
 }
-
-
-def _problems(*statuses: int) -> dict[int, ResponseSpec]:
-    return {
-        status: ResponseSpec(data_container=dict, description=_PROBLEM_DESCRIPTIONS[status],
-                             media_type="application/problem+json")
-        for status in statuses
-    }
+_problems = partial(problem_responses, _PROBLEM_DESCRIPTIONS)
 
 
 def _bundle_document(files: dict[str, bytes]) -> dict[str, str]:

@@ -7,13 +7,13 @@ services), call one service method and shape the response. Who may call what is 
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 import msgspec
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +42,7 @@ from assembly.ballots.schemas import (
     VoteReceipt,
 )
 from assembly.core.guards import current_principal, requires_login
+from assembly.core.openapi import DEFAULT_PROBLEM_DESCRIPTIONS, problem_responses
 from assembly.core.security import Principal
 
 __all__ = ("AssemblyBallotController", "BallotController")
@@ -54,21 +55,10 @@ PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
 """Public read routes: no token needed (observers and the public read results)."""
 
 _PROBLEM_DESCRIPTIONS = {
-    401: "No valid access token",
-    403: "The caller has no right to do this (the code says why)",
+    **DEFAULT_PROBLEM_DESCRIPTIONS,
     404: "No such assembly or ballot",
-    409: "The current state does not allow this (the code says why)",
-    422: "A value is invalid; `errors` names each field",
 }
-
-
-def _problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem-details responses a handler may return."""
-    return {
-        status: ResponseSpec(data_container=dict, description=_PROBLEM_DESCRIPTIONS[status],
-                             media_type="application/problem+json")
-        for status in statuses
-    }
+_problems = partial(problem_responses, _PROBLEM_DESCRIPTIONS)
 
 
 # -- Shaping responses ------------------------------------------------------------------------------

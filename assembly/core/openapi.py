@@ -10,6 +10,8 @@ must find those declared too; this module declares them where a handler did not.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from litestar import Litestar
@@ -19,9 +21,34 @@ from litestar.routes import HTTPRoute
 
 from assembly.core.guards import requires_admin
 
-__all__ = ("add_problem_responses",)
+__all__ = ("DEFAULT_PROBLEM_DESCRIPTIONS", "add_problem_responses", "problem_responses")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+DEFAULT_PROBLEM_DESCRIPTIONS: Mapping[int, str] = MappingProxyType({
+    401: "No valid access token",
+    403: "The caller has no right to do this (the code says why)",
+    409: "The current state does not allow this (the code says why)",
+    422: "A value is invalid; `errors` names each field",
+})
+"""What a controller's problem answers mean where its domain says nothing more precise.
+
+A domain's table starts from these and adds or overrides its own (404 names the domain's resources)::
+
+    _PROBLEM_DESCRIPTIONS = {**DEFAULT_PROBLEM_DESCRIPTIONS, 404: "No such assembly or ballot"}
+"""
+
+
+def problem_responses(descriptions: Mapping[int, str], *statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem-details responses a handler may return, in the order given.
+
+    Each status must be in ``descriptions`` (a ``KeyError`` when the controller module loads otherwise).
+    """
+    return {
+        status: ResponseSpec(data_container=dict, description=descriptions[status], media_type=PROBLEM_MEDIA_TYPE)
+        for status in statuses
+    }
+
 
 _BODY = {
     400: "Malformed body: not valid JSON (problem details, code `malformed_body`).",

@@ -8,17 +8,18 @@ what is in docs/motions.md.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.core.guards import current_principal, requires_login
+from assembly.core.openapi import DEFAULT_PROBLEM_DESCRIPTIONS, problem_responses
 from assembly.core.security import Principal
 from assembly.motions import services
 from assembly.motions.models import (
@@ -71,21 +72,11 @@ VersionNumber = Annotated[int | None, QueryParameter(ge=1, le=1_000_000)]
 CallerRequest = Request[Principal, Token, Any]
 
 _PROBLEM_DESCRIPTIONS = {
-    401: "No valid access token",
+    **DEFAULT_PROBLEM_DESCRIPTIONS,
     403: "The caller has no right to do this (the code says which right)",
     404: "No such motion, amendment, version or part, or not one the caller may see",
-    409: "The current state does not allow this (the code says why)",
-    422: "A value is invalid; `errors` names each field",
 }
-
-
-def _problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem-details responses a handler may return."""
-    return {
-        status: ResponseSpec(data_container=dict, description=_PROBLEM_DESCRIPTIONS[status],
-                             media_type="application/problem+json")
-        for status in statuses
-    }
+_problems = partial(problem_responses, _PROBLEM_DESCRIPTIONS)
 
 
 # -- Shaping responses ------------------------------------------------------------------------------

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.core.guards import current_principal, requires_login
+from assembly.core.openapi import DEFAULT_PROBLEM_DESCRIPTIONS, problem_responses
 from assembly.core.security import Principal
 from assembly.positions import formats, minutes, services
 from assembly.positions.models import DeliveryStatus, Position, WebhookDelivery, WebhookSubscription
@@ -54,17 +55,10 @@ PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
 AKN_MEDIA_TYPE = "application/akn+xml"
 
 _PROBLEM_DESCRIPTIONS = {
-    401: "No valid access token",
-    403: "The caller has no right to do this (the code says why)",
+    **DEFAULT_PROBLEM_DESCRIPTIONS,
     404: "No such position, version, subscription or delivery",
-    409: "The current state does not allow this (the code says why)",
-    422: "A value is invalid; `errors` names each field",
 }
-
-
-def _problems(*statuses: int) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(data_container=dict, description=_PROBLEM_DESCRIPTIONS[status],
-                                 media_type="application/problem+json") for status in statuses}
+_problems = partial(problem_responses, _PROBLEM_DESCRIPTIONS)
 
 
 def _base_url(request: Request[Any, Any, Any]) -> str:

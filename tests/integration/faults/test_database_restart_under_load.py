@@ -28,7 +28,7 @@ from assembly.settings import Settings
 from tests.api.ballots.conftest import BallotApi, Party
 from tests.cli.conftest import command_env, free_port
 from tests.conftest import _dsn
-from tests.helpers import api_client
+from tests.helpers import api_client, cast_until_answered
 from tests.integration.live.test_two_processes import _wait_ready
 
 pytestmark = pytest.mark.slow
@@ -81,25 +81,15 @@ async def test_votes_survive_a_database_restart_without_an_app_restart(pg_data_d
 
         async def vote(http: httpx.AsyncClient, party: Party, tasks: list[asyncio.Task[None]]) -> int:
             async with gate:
-                for _ in range(600):
-                    try:
-                        response = await http.post(f"/api/ballots/{ballot['id']}/votes", json={"choice": "yes"},
-                                                   headers=party.headers)
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.05)
-                        continue
-                    if response.status_code == 503:
-                        assert response.headers["content-type"].startswith("application/problem+json")
-                        assert response.headers["retry-after"]
-                        await asyncio.sleep(0.1)
-                        continue
-                    if response.status_code == 200:
-                        acknowledged.add(party.delegation_id)
-                        if len(acknowledged) >= STOP_AFTER_ACKS and not tasks:
-                            tasks.append(asyncio.create_task(restart_database(http)))
-                            await down.wait()
-                    return response.status_code
-            raise AssertionError(f"{party.name} never got an answer")
+                # Every 503 met on the way must be problem details with Retry-After.
+                response = await cast_until_answered(http, ballot["id"], party.headers, name=party.name,
+                                                     attempts=600, check_unavailable=True)
+                if response.status_code == 200:
+                    acknowledged.add(party.delegation_id)
+                    if len(acknowledged) >= STOP_AFTER_ACKS and not tasks:
+                        tasks.append(asyncio.create_task(restart_database(http)))
+                        await down.wait()
+                return response.status_code
 
         tasks: list[asyncio.Task[None]] = []
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:

@@ -30,7 +30,7 @@ import pytest
 from assembly.settings import Settings
 from tests.api.ballots.conftest import BallotApi, Party
 from tests.cli.conftest import command_env, free_port
-from tests.helpers import TEST_LOG_SIGNER, integrate_log
+from tests.helpers import TEST_LOG_SIGNER, cast_until_answered, integrate_log
 from tests.integration.live.test_two_processes import _wait_ready
 
 pytestmark = pytest.mark.slow
@@ -80,24 +80,6 @@ def server(settings: Settings) -> Iterator[Server]:
             process.stderr.close()
 
 
-async def cast_until_answered(http: httpx.AsyncClient, ballot_id: str, party: Party) -> tuple[str, int, str | None]:
-    """Cast ``party``'s vote, sending again what failed in transit or met an unavailable server."""
-    for _ in range(200):
-        try:
-            response = await http.post(f"/api/ballots/{ballot_id}/votes", json={"choice": "yes"},
-                                       headers=party.headers)
-        except httpx.TransportError:
-            await asyncio.sleep(0.05)
-            continue
-        if response.status_code == 503:
-            await asyncio.sleep(0.1)
-            continue
-        if response.status_code == 200:
-            return party.delegation_id, 200, response.json()["tracker"]
-        return party.delegation_id, 409 if response.json().get("code") == "already_voted" else 999, None
-    raise AssertionError(f"{party.name} never got an answer")
-
-
 async def test_sigkill_of_a_worker_loses_no_acknowledged_vote_and_counts_none_twice(
     api: BallotApi, server: Server, tmp_path: Path
 ) -> None:
@@ -113,16 +95,16 @@ async def test_sigkill_of_a_worker_loses_no_acknowledged_vote_and_counts_none_tw
 
     async def vote(http: httpx.AsyncClient, party: Party) -> tuple[str, int]:
         async with gate:
-            delegation_id, status, tracker = await cast_until_answered(http, ballot["id"], party)
-        if tracker is not None:
-            trackers.append(tracker)
-        if status == 200:
-            acknowledged.add(delegation_id)
-            if len(acknowledged) >= KILL_AFTER_ACKS and not killed:
-                victim = worker_pids(server.process.pid)[0]
-                killed.append(victim)
-                os.kill(victim, signal.SIGKILL)
-        return delegation_id, status
+            response = await cast_until_answered(http, ballot["id"], party.headers, name=party.name, attempts=200)
+        if response.status_code != 200:
+            return party.delegation_id, 409 if response.json().get("code") == "already_voted" else 999
+        trackers.append(response.json()["tracker"])
+        acknowledged.add(party.delegation_id)
+        if len(acknowledged) >= KILL_AFTER_ACKS and not killed:
+            victim = worker_pids(server.process.pid)[0]
+            killed.append(victim)
+            os.kill(victim, signal.SIGKILL)
+        return party.delegation_id, 200
 
     limits = httpx.Limits(max_keepalive_connections=0)  # a new connection per request: both workers serve
     async with httpx.AsyncClient(base_url=server.base, timeout=30, limits=limits) as http:
