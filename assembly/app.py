@@ -25,7 +25,7 @@ from assembly.ballots.controllers import AssemblyBallotController, BallotControl
 from assembly.core.errors import exception_handlers
 from assembly.core.health import HealthController
 from assembly.core.logging import configure_logging
-from assembly.core.middleware import RequestContextMiddleware, require_json_body
+from assembly.core.middleware import RequestContextMiddleware, check_request
 from assembly.core.openapi import add_problem_responses
 from assembly.db import Database, provide_db_session
 from assembly.live.controllers import LiveController
@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=exception_handlers,
-        before_request=require_json_body,
+        before_request=check_request,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         request_max_body_size=settings.max_request_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -19,7 +19,14 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from assembly.core.errors import InvalidInput, UnsupportedMediaType
 
-__all__ = ("MAX_JSON_DEPTH", "RequestContextMiddleware", "json_nesting_depth", "require_json_body")
+__all__ = (
+    "MAX_JSON_DEPTH",
+    "RequestContextMiddleware",
+    "check_request",
+    "json_nesting_depth",
+    "refuse_nul_in_query",
+    "require_json_body",
+)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _log = structlog.get_logger("assembly.access")
@@ -97,6 +104,20 @@ def _header(scope: Scope, name: bytes) -> str | None:
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+async def check_request(request: Request[Any, Any, Any]) -> None:
+    """Refusals every handler shares, before it runs (the app's ``before_request``)."""
+    refuse_nul_in_query(request)
+    await require_json_body(request)
+
+
+def refuse_nul_in_query(request: Request[Any, Any, Any]) -> None:
+    """Refuse with 422 a query parameter holding the NUL character: PostgreSQL text cannot store or
+    compare it, and the query would fail with a database error (the fuzzer found ``?language=%00``)."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise InvalidInput.for_field(name, "may not contain the NUL character (U+0000)")
+
+
 async def require_json_body(request: Request[Any, Any, Any]) -> None:
     """Refuse with 415 a body that is not JSON, on handlers that read a JSON body.
 
@@ -149,7 +170,15 @@ def json_nesting_depth(body: bytes, *, stop_at: int = MAX_JSON_DEPTH + 1) -> int
     return deepest
 
 
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+"""``\u0000`` in a JSON text, not preceded by an escaped backslash (``\\u0000`` is six ordinary characters)."""
+
+
 def _refuse_deep_json(body: bytes) -> None:
     if json_nesting_depth(body) > MAX_JSON_DEPTH:
         raise InvalidInput(f"the body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels",
                            code="body_too_deep")
+    if b"\\u0000" in body and _NUL_ESCAPE.search(body):
+        # PostgreSQL text and jsonb cannot hold U+0000: refuse here rather than fail in the database.
+        raise InvalidInput("a string in the body holds the NUL character (U+0000), which no text field accepts",
+                           code="invalid_input", errors=[{"field": "body", "message": "NUL character (\\u0000)"}])

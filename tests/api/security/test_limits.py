@@ -92,3 +92,23 @@ async def test_missing_required_query_parameter_is_422_naming_it(app: Litestar, 
     app.register(needs_query)
     assert (await client.get("/api/test/needs-query", params={"first": "3"})).json() == {"first": 3}
     assert_problem(await client.get("/api/test/needs-query"), 422, "invalid_input", field="query.first")
+
+
+async def test_nul_character_in_a_query_parameter_is_422_naming_it(client: httpx.AsyncClient) -> None:
+    # PostgreSQL text cannot hold U+0000: the query used to fail in the database and answer 500.
+    response = await client.get("/api/positions", params={"language": "en\x00"})
+    assert_problem(response, 422, "invalid_input", field="language")
+
+
+async def test_nul_character_in_a_json_string_is_422_and_changes_nothing(client: httpx.AsyncClient,
+                                                                         database: Database) -> None:
+    body = '{"email": "chair\\u0000@example.org", "password": "x"}'
+    response = await client.post("/api/auth/login", content=body, headers={"content-type": "application/json"})
+    assert_problem(response, 422, "invalid_input", field="body")
+    assert await _count(database, "login_session") == 0
+
+
+async def test_an_escaped_backslash_before_u0000_is_ordinary_text(client: httpx.AsyncClient) -> None:
+    body = '{"email": "chair\\\\u0000@example.org", "password": "x"}'  # the characters \ u 0 0 0 0
+    response = await client.post("/api/auth/login", content=body, headers={"content-type": "application/json"})
+    assert response.status_code != 422, response.text
