@@ -6,6 +6,7 @@ Litestar produces for routing errors (404, 405) and body-size refusals (413).
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -179,6 +180,28 @@ def _refuse_deep_json(body: bytes) -> None:
         raise InvalidInput(f"the body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels",
                            code="body_too_deep")
     if b"\\u0000" in body and _NUL_ESCAPE.search(body):
-        # PostgreSQL text and jsonb cannot hold U+0000: refuse here rather than fail in the database.
-        raise InvalidInput("a string in the body holds the NUL character (U+0000), which no text field accepts",
-                           code="invalid_input", errors=[{"field": "body", "message": "NUL character (\\u0000)"}])
+        # PostgreSQL text and jsonb cannot hold U+0000: refuse here, naming the field, rather than fail
+        # in the database. Decoded only in this rare case (the handler decodes the body again).
+        try:
+            where = _nul_field(json.loads(body))
+        except ValueError:
+            return  # not JSON after all: the handler's decoding answers that
+        if where is not None:
+            raise InvalidInput.for_field(where, "may not contain the NUL character (U+0000)")
+
+
+def _nul_field(value: Any, path: str = "") -> str | None:
+    """Where the first string holding U+0000 is, as the API names fields (``votes[0].choice``)."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = (path or "body") if "\x00" in key else _nul_field(item, f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_field(item, f"{path}[{index}]" if path else f"body[{index}]")
+            if found is not None:
+                return found
+    return None

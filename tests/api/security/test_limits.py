@@ -12,7 +12,7 @@ from litestar import Litestar, get
 from litestar.params import FromQuery
 from sqlalchemy import text
 
-from assembly.core.middleware import MAX_JSON_DEPTH, json_nesting_depth
+from assembly.core.middleware import MAX_JSON_DEPTH, _nul_field, json_nesting_depth
 from assembly.db import Database
 from assembly.settings import Settings
 from tests.helpers import assert_problem, bearer, make_user
@@ -104,7 +104,7 @@ async def test_nul_character_in_a_json_string_is_422_and_changes_nothing(client:
                                                                          database: Database) -> None:
     body = '{"email": "chair\\u0000@example.org", "password": "x"}'
     response = await client.post("/api/auth/login", content=body, headers={"content-type": "application/json"})
-    assert_problem(response, 422, "invalid_input", field="body")
+    assert_problem(response, 422, "invalid_input", field="email")
     assert await _count(database, "login_session") == 0
 
 
@@ -112,3 +112,10 @@ async def test_an_escaped_backslash_before_u0000_is_ordinary_text(client: httpx.
     body = '{"email": "chair\\\\u0000@example.org", "password": "x"}'  # the characters \ u 0 0 0 0
     response = await client.post("/api/auth/login", content=body, headers={"content-type": "application/json"})
     assert response.status_code != 422, response.text
+
+
+def test_the_nul_character_is_located_as_the_api_names_fields() -> None:
+    assert _nul_field({"votes": [{"choice": "yes"}, {"choice": "n\x00"}]}) == "votes[1].choice"
+    assert _nul_field({"name": "ok", "tags": ["a", "\x00"]}) == "tags[1]"
+    assert _nul_field(["\x00"]) == "body[0]"
+    assert _nul_field({"name": "fine"}) is None
