@@ -26,6 +26,9 @@ __all__ = ("MAX_JOBS", "PARALLEL_MIN", "check_entry_lines", "default_jobs")
 
 MAX_JOBS = 8
 """The default number of processes for step 4 is the number of usable CPUs, at most this."""
+PIECES = 4
+"""entries.jsonl is cut into this many ranges per process, so that a process that is done early
+(the other one slowed by the machine's other work, or sending its result) takes more of them."""
 PARALLEL_MIN = 20_000
 """Files of fewer lines than this are checked in one process: forking would cost more than it saves."""
 
@@ -98,16 +101,25 @@ def check_entry_lines(content: bytes, origin: str, jobs: int) -> Checked | None:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: workers would need a copy of the file
         return None
-    ranges = _ranges(content, jobs)
+    ranges = _ranges(content, jobs * PIECES)
     if len(ranges) < 2:
         return None
     _SHARED[:] = [(content, origin)]
     try:
-        with ProcessPoolExecutor(max_workers=len(ranges) - 1, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=context) as pool:
             futures = [pool.submit(_marshalled, start, stop) for start, stop in ranges[1:]]
-            first = _check_range(*ranges[0])  # this process takes the first range meanwhile
-            # Our own forked worker wrote these bytes (see _marshalled), not the bundle.
-            parts = [first, *(marshal.loads(future.result()) for future in futures)]  # noqa: S302
+            # This process takes the first range, then, from the last one backwards, every range
+            # no worker has started (the workers take them from the front): whoever is free works.
+            local = {0: _check_range(*ranges[0])}
+            for number in range(len(ranges) - 1, 0, -1):
+                if not futures[number - 1].cancel():
+                    break
+                local[number] = _check_range(*ranges[number])
+            # Our own forked workers wrote these bytes (see _marshalled), not the bundle.
+            parts = [
+                local[number] if number in local else marshal.loads(futures[number - 1].result())  # noqa: S302
+                for number in range(len(ranges))
+            ]
     except (OSError, BrokenProcessPool):  # cannot fork, or a worker died: one process decides
         return None
     finally:
