@@ -1,5 +1,6 @@
 """Step 4 over several processes: entries.jsonl cut into contiguous ranges of lines, each range
-decoded, checked and hashed by a forked worker, the results joined in entry order.
+decoded, checked and hashed by a forked worker or by this process, the results joined in entry
+order.
 
 The outcome is the one of the single-process path, entry for entry: the ranges are decoded by
 the same cutter (:func:`bundle.lines_between`) and checked by the same :func:`jcs.check_entries`.
@@ -106,7 +107,7 @@ def check_entry_lines(content: bytes, origin: str, jobs: int) -> Checked | None:
         return None
     _SHARED[:] = [(content, origin)]
     try:
-        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(ranges)) - 1, mp_context=context) as pool:
             futures = [pool.submit(_marshalled, start, stop) for start, stop in ranges[1:]]
             # This process takes the first range, then, from the last one backwards, every range
             # no worker has started (the workers take them from the front): whoever is free works.
