@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ("FILES", "BundleProblem", "parse_entry_lines", "parse_manifest", "read_bundle")
+__all__ = ("FILES", "BundleProblem", "lines_between", "parse_entry_lines", "parse_manifest", "read_bundle")
 
 ENTRIES = "entries.jsonl"
 CHECKPOINTS = "checkpoints.txt"
@@ -184,8 +184,14 @@ def _all_lines(content: bytes) -> list[bytes] | None:
     """
     if len(content) < 3 or content[:1] != b'"' or content[-2:] != b'"\n':
         return None
+    return lines_between(content, 1, len(content) - 2)
+
+
+def lines_between(content: bytes, start: int, stop: int) -> list[bytes] | None:
+    """The bytes of the lines whose texts fill content[start:stop] (from after a line's opening
+    '"' to before a line's closing '"'), cut at each '"\\n"' as :func:`_all_lines` does; None if
+    one of them is not canonical base64."""
     entries = []
-    start, stop = 1, len(content) - 2
     find, decode = content.find, binascii.a2b_base64
     try:
         while True:

@@ -31,7 +31,24 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument("--key", metavar="VKEY", help="the log's public key as published (name+keyid+key)")
     key.add_argument("--key-file", metavar="PATH", type=Path, help="a file holding the log's public key")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--jobs",
+        metavar="N",
+        type=_jobs,
+        default=None,
+        help="processes checking the entries' canonical form (default: the CPUs, at most 8; 1: one process)",
+    )
     return parser
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"assembly verify: error: cannot read the key file: {exc}", file=sys.stderr)
             return EXIT_USAGE
     try:
-        report = verify_bundle(args.bundle, trusted_key=trusted)
+        report = verify_bundle(args.bundle, trusted_key=trusted, jobs=args.jobs)
     except ValueError as exc:
         print(f"assembly verify: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
