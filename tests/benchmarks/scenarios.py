@@ -340,27 +340,38 @@ async def _watch_checkpoints(client: httpx.AsyncClient, seen: list[tuple[float, 
         await asyncio.sleep(0.05)
 
 
-async def _checkpoint_lags(db_url: str, acks: dict[str, float], seen: list[tuple[float, int]]) -> dict[str, float]:
-    """Tracker -> seconds from its acknowledgement to the first published checkpoint that covers it."""
+async def _checkpoint_lags(db_url: str, acks: dict[str, tuple[float, float]],
+                           seen: list[tuple[float, int]]) -> tuple[dict[str, float], dict[str, float]]:
+    """Per tracker, seconds from its acknowledgement to the first signed checkpoint that covers it:
+    (by the checkpoint's signing time in the database, by when the poller first saw it through the API).
+
+    The first is the log's own latency (the server and the database share this host's clock); the
+    second adds the poller's wait in the server's queue, which the burst itself fills.
+    """
     conn = await asyncpg.connect(db_url)
     try:
-        rows = await conn.fetch("SELECT encode(leaf_hash, 'hex') AS tracker, idx FROM audit_log_entry "
-                                "WHERE leaf_hash = ANY($1::bytea[])", [bytes.fromhex(t) for t in acks])
+        rows = await conn.fetch(
+            "SELECT encode(e.leaf_hash, 'hex') AS tracker, e.idx, extract(epoch FROM (SELECT min(c.signed_at) "
+            "FROM audit_log_checkpoint AS c WHERE c.tree_size > e.idx)) AS signed "
+            "FROM audit_log_entry AS e WHERE e.leaf_hash = ANY($1::bytea[])", [bytes.fromhex(t) for t in acks])
     finally:
         await conn.close()
-    lags = {}
+    by_database, by_poller = {}, {}
     for row in rows:
+        acked_perf, acked_wall = acks[row["tracker"]]
+        if row["signed"] is not None:  # signed before the answer reached the voter: no wait at all
+            by_database[row["tracker"]] = max(0.0, float(row["signed"]) - acked_wall)
         covered = next((moment for moment, size in seen if size > row["idx"]), None)
         if covered is not None:
-            lags[row["tracker"]] = max(0.0, covered - acks[row["tracker"]])
-    return lags
+            by_poller[row["tracker"]] = max(0.0, covered - acked_perf)
+    return by_database, by_poller
 
 
 async def scenario_burst(bench: Bench) -> dict[str, Any]:
     """Scenario 2: every delegation casts at the same moment the ballot opens."""
     voters = bench.world.voters
     ballot_id, _ = await bench.new_ballot(question="Opening burst")
-    acks: dict[str, float] = {}
+    acks: dict[str, tuple[float, float]] = {}  # tracker -> (perf_counter, wall clock) at acknowledgement
     retries: dict[str, int] = {}
     async with RawClient(bench.server.base_url, len(voters)) as client, bench.client(2) as poller:
         async def cast(voter: Voter) -> str | None:
@@ -377,7 +388,7 @@ async def scenario_burst(bench: Bench) -> dict[str, Any]:
                 return str(response.status_code)
             tracker = response.json().get("tracker")
             if tracker:
-                acks[tracker] = time.perf_counter()
+                acks[tracker] = (time.perf_counter(), time.time())
             return None
         seen: list[tuple[float, int]] = []
         stop = asyncio.Event()
@@ -402,14 +413,17 @@ async def scenario_burst(bench: Bench) -> dict[str, Any]:
         if watcher is not None:
             await watcher
         if watcher is not None and acks:
-            times = await _checkpoint_lags(bench.world.db_url, acks, seen)
-            lag = Stats(list(times.values()), 0.0, {})
+            times, observed = await _checkpoint_lags(bench.world.db_url, acks, seen)
+            lag, seen_lag = Stats(list(times.values()), 0.0, {}), Stats(list(observed.values()), 0.0, {})
             out["checkpoint_lag"] = lag.summary() | {"integrated": len(times), "trackers": len(acks)}
+            out["checkpoint_lag_seen_through_api"] = seen_lag.summary()
             worst = max(times.values()) if times else None
             bench.row("2 burst", "ack to signed checkpoint, max", round(worst, 3) if worst is not None else None,
                       "s", target="< 2 s", met=worst is not None and worst < 2.0 and len(times) == len(acks),
-                      note=f"{len(times)}/{len(acks)} votes in a published checkpoint; p50/p99 "
-                           f"{lag.pct(50):.2f}/{lag.pct(99):.2f} s (checkpoint polled every 50 ms during the burst)")
+                      note=f"{len(times)}/{len(acks)} votes in a signed checkpoint; p50/p99 {lag.pct(50):.2f}/"
+                           f"{lag.pct(99):.2f} s by the checkpoint's signing time; as first seen through "
+                           f"GET /api/audit/checkpoint (polled every 50 ms, queued behind the burst) p50/p99 "
+                           f"{seen_lag.pct(50):.2f}/{seen_lag.pct(99):.2f} s")
         else:
             bench.row("2 burst", "ack to signed checkpoint", None, "s", target="< 2 s", met=None,
                       note="not measured: no audit log (receipts) in this build")
