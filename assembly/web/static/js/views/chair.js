@@ -155,33 +155,43 @@ export async function mount(root, { assemblies }) {
   }
 
   // -- motions, amendments in voting order, consensus ---------------------------------------------
+  // Only the newest load renders: a load begun before a ruling must not paint the order it replaced.
+  let motionsGeneration = 0;
   async function loadMotions() {
+    const generation = ++motionsGeneration;
     const page = await api(`/api/assemblies/${assemblyId}/motions?limit=20`);
     const active = page.items.filter((m) => ["submitted", "admitted", "under_debate", "consensus_call", "voting"].includes(m.status));
     const parts = [h("h2", { id: "cmotions-h" }, t("motion.title"))];
     if (!active.length) parts.push(h("p", { class: "muted" }, t("motion.none")));
     for (const summary of active.slice(0, 5)) parts.push(await motionPanel(await api(`/api/motions/${summary.id}`)));
+    if (generation !== motionsGeneration) return;
     replace(motionsBox, parts);
   }
+
+  // The chair's rearranged voting order, not yet ruled on, per motion: it survives a live refresh of
+  // the panel (an event from a delegate must not undo the chair's moves) until it is saved.
+  const pendingOrders = new Map();
 
   async function motionPanel(motion) {
     const byId = new Map(motion.amendments.map((a) => [a.id, a]));
     const awaiting = motion.amendments.filter((a) => a.status === "admitted");
-    const order = motion.voting_order.length ? motion.voting_order.filter((id) => byId.has(id)) : awaiting.map((a) => a.id);
+    const stored = motion.voting_order.length ? motion.voting_order : awaiting.map((a) => a.id);
+    const order = (pendingOrders.get(motion.id) || stored).filter((id) => byId.has(id));
     for (const a of awaiting) if (!order.includes(a.id)) order.push(a.id);
     const list = h("ol", { class: "order" });
+    const move = (from, to) => { order.splice(to, 0, order.splice(from, 1)[0]); pendingOrders.set(motion.id, order.slice()); draw(); };
     const draw = () => replace(list, order.map((id, index) => {
       const a = byId.get(id);
       return h("li", { "data-amendment": id }, h("strong", {}, a.label), " ", h("span", { class: "muted" }, `${t(`amendment.status.${a.status}`)} · ${a.sponsor_name}`), " ",
-        index > 0 ? h("button", { type: "button", class: "secondary", "aria-label": t("chair.move_up", { label: a.label }), onclick: () => { order.splice(index - 1, 0, order.splice(index, 1)[0]); draw(); } }, "↑") : null,
-        index < order.length - 1 ? h("button", { type: "button", class: "secondary", "aria-label": t("chair.move_down", { label: a.label }), onclick: () => { order.splice(index + 1, 0, order.splice(index, 1)[0]); draw(); } }, "↓") : null, " ",
+        index > 0 ? h("button", { type: "button", class: "secondary", "aria-label": t("chair.move_up", { label: a.label }), onclick: () => move(index, index - 1) }, "↑") : null,
+        index < order.length - 1 ? h("button", { type: "button", class: "secondary", "aria-label": t("chair.move_down", { label: a.label }), onclick: () => move(index, index + 1) }, "↓") : null, " ",
         a.status === "admitted" ? h("button", { type: "button", onclick: () => createBallot({ subject_kind: "amendment", subject_id: a.id, question: `${a.label}: ${motion.title}`.slice(0, 2000), secret: false, weighted: false }) }, t("chair.ballot_on_amendment")) : null);
     }));
     draw();
     return h("article", { "data-motion": motion.id },
       h("h3", {}, motion.title, " ", h("span", { class: "muted" }, t(`motion.status.${motion.status}`))),
       order.length ? [h("h4", {}, t("chair.voting_order")), h("p", { class: "muted" }, t("chair.voting_order_hint")), list,
-        h("button", { type: "button", class: "secondary", onclick: () => act(() => api(`/api/motions/${motion.id}/voting-order`, { method: "POST", body: { amendment_ids: order } }), loadMotions) }, t("chair.save_order"))] : null,
+        h("button", { type: "button", class: "secondary", onclick: () => act(async () => { await api(`/api/motions/${motion.id}/voting-order`, { method: "POST", body: { amendment_ids: order.slice() } }); pendingOrders.delete(motion.id); }, loadMotions) }, t("chair.save_order"))] : null,
       h("div", { class: "row" },
         h("button", { type: "button", onclick: () => createBallot({ subject_kind: "motion", subject_id: motion.id, question: motion.title.slice(0, 2000), secret: false, weighted: false }) }, t("chair.ballot_on_motion")),
         h("button", { type: "button", class: "secondary", onclick: () => act(() => api(`/api/motions/${motion.id}/call-consensus`, { method: "POST" }), loadMotions) }, t("chair.call_consensus")),
