@@ -40,6 +40,7 @@ __all__ = (
     "hold_secret_vote",
     "latest_checkpoint",
     "log_origin",
+    "logged_event_params",
     "lookup_receipt",
     "publish_secret_votes",
     "record_event",
@@ -98,15 +99,11 @@ commit): a vote is on the hot path, so one round trip and no ORM unit of work, w
 rights it casts."""
 
 
-async def record_logged_events(session: AsyncSession, events: Sequence[EventRecord], *,
-                                notify: tuple[str, str] | None = None) -> list[tuple[uuid.UUID, bytes]]:
-    """Record events and queue their log entries, in order, in the current transaction.
-
-    Returns each event's id and its entry's leaf hash (a vote's tracker). The entry bytes are built
-    here (canonical, with the session's origin), so the tracker is final before the sequencer runs.
-    ``notify``: a (channel, payload) sent by ``pg_notify`` in the same statement (delivered on commit).
-    """
-    origin = log_origin(session)
+def logged_event_params(origin: str, events: Sequence[EventRecord], *, notify: tuple[str, str] | None = None,
+                        ) -> tuple[dict[str, Any], list[tuple[uuid.UUID, bytes]]]:
+    """The parameters of the recording statement (``_RECORD``, or ``_RECORD_AND_NOTIFY`` with
+    ``notify``), and each event's id with its entry's leaf hash. Pure: the benchmark's bare client sends
+    the same statement with these same parameters."""
     ids: list[uuid.UUID] = []
     moments: list[datetime] = []
     entries: list[bytes] = []
@@ -120,17 +117,29 @@ async def record_logged_events(session: AsyncSession, events: Sequence[EventReco
         ids.append(event_id)
         moments.append(recorded_at)
     hashes = [leaf_hash(entry) for entry in entries]
+    params: dict[str, Any] = {
+        "ids": ids, "kinds": [e.kind for e in events], "assembly_ids": [e.assembly_id for e in events],
+        "subject_ids": [e.subject_id for e in events], "actor_user_ids": [e.actor_user_id for e in events],
+        "payloads": [json.dumps(dict(e.payload)) for e in events], "recorded_ats": moments,
+        "leaf_hashes": hashes, "entries": entries,
+    }
+    if notify is not None:
+        params["channel"], params["payload"] = notify
+    return params, list(zip(ids, hashes, strict=True))
+
+
+async def record_logged_events(session: AsyncSession, events: Sequence[EventRecord], *,
+                                notify: tuple[str, str] | None = None) -> list[tuple[uuid.UUID, bytes]]:
+    """Record events and queue their log entries, in order, in the current transaction.
+
+    Returns each event's id and its entry's leaf hash (a vote's tracker). The entry bytes are built
+    here (canonical, with the session's origin), so the tracker is final before the sequencer runs.
+    ``notify``: a (channel, payload) sent by ``pg_notify`` in the same statement (delivered on commit).
+    """
+    params, logged = logged_event_params(log_origin(session), events, notify=notify)
     if events or notify is not None:
-        params: dict[str, Any] = {
-            "ids": ids, "kinds": [e.kind for e in events], "assembly_ids": [e.assembly_id for e in events],
-            "subject_ids": [e.subject_id for e in events], "actor_user_ids": [e.actor_user_id for e in events],
-            "payloads": [json.dumps(dict(e.payload)) for e in events], "recorded_ats": moments,
-            "leaf_hashes": hashes, "entries": entries,
-        }
-        if notify is not None:
-            params["channel"], params["payload"] = notify
         await session.execute(_RECORD if notify is None else _RECORD_AND_NOTIFY, params)
-    return list(zip(ids, hashes, strict=True))
+    return logged
 
 
 async def record_event(

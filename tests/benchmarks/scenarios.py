@@ -19,21 +19,17 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
-from uuid_utils.compat import uuid7
 
-from assembly.audit.log.entries import event_entry
-from assembly.audit.log.merkle import leaf_hash
-from assembly.audit.services import _RECORD, _RECORD_AND_NOTIFY, DEFAULT_ORIGIN
+from assembly.audit.services import _RECORD, _RECORD_AND_NOTIFY, DEFAULT_ORIGIN, EventRecord, logged_event_params
 from assembly.ballots.services._common import LOCK_NAMESPACE, ballot_lock_key
 from assembly.ballots.services.casting import _ONCE, TURNOUT_SHARDS
-from assembly.live.services import CHANNEL
+from assembly.live.services import unsequenced_hint
 from tests.benchmarks.browser import page_timings
 from tests.benchmarks.harness import (
     RawClient,
@@ -143,7 +139,6 @@ FROM ballot AS b JOIN ballot_right AS r ON r.ballot_id = b.id AND r.holder_deleg
 WHERE b.id = $1 AND b.status = 'open' AND pg_advisory_xact_lock_shared($3, $4) IS NOT NULL
 FOR SHARE OF b
 """
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RECORD_SQL, _RECORD_ORDER = _positional(_RECORD)
 _RECORD_NOTIFY_SQL, _RECORD_NOTIFY_ORDER = _positional(_RECORD_AND_NOTIFY)
 """The product's own statement for audit events with their log entries (and the turnout hint)."""
@@ -162,27 +157,11 @@ def _payload(ballot_id: uuid.UUID, right_id: uuid.UUID, voter: Voter, choice: st
 
 def _audit_args(assembly_id: uuid.UUID, ballot_id: uuid.UUID, user_id: uuid.UUID,
                 payloads: Sequence[dict[str, Any]], *, hint: tuple[str, str] | None = None) -> list[Any]:
-    """Positional parameters of the product's audit statement: each vote's audit event and its log entry,
-    built by the product's own entry builder (the same canonical bytes and leaf hash a cast queues)."""
-    ids, entries, moments = [], [], []
-    for payload in payloads:
-        event_id = uuid.UUID(str(uuid7()))
-        moment = datetime.now(UTC)
-        entries.append(event_entry(DEFAULT_ORIGIN, event_id=event_id, kind="ballot.vote_cast",
-                                   recorded_ms=(moment - _EPOCH) // timedelta(milliseconds=1),
-                                   assembly_id=assembly_id, subject_id=ballot_id, actor_user_id=user_id,
-                                   payload=payload))
-        ids.append(event_id)
-        moments.append(moment)
-    count = len(payloads)
-    params: dict[str, Any] = {
-        "ids": ids, "kinds": ["ballot.vote_cast"] * count, "assembly_ids": [assembly_id] * count,
-        "subject_ids": [ballot_id] * count, "actor_user_ids": [user_id] * count,
-        "payloads": [json.dumps(p) for p in payloads], "recorded_ats": moments,
-        "leaf_hashes": [leaf_hash(e) for e in entries], "entries": entries,
-    }
-    if hint is not None:
-        params["channel"], params["payload"] = hint
+    """Positional parameters of the product's audit statement, made by the product's own
+    ``logged_event_params`` (the same canonical entries and leaf hashes a cast queues)."""
+    events = [EventRecord("ballot.vote_cast", payload, assembly_id=assembly_id, subject_id=ballot_id,
+                          actor_user_id=user_id) for payload in payloads]
+    params, _ = logged_event_params(DEFAULT_ORIGIN, events, notify=hint)
     return [params[name] for name in (_RECORD_ORDER if hint is None else _RECORD_NOTIFY_ORDER)]
 
 
@@ -206,10 +185,9 @@ async def bare_cast(conn: asyncpg.Connection, ballot_id: uuid.UUID, voter: Voter
         if not written:
             return "already_voted"
         payload = _payload(ballot_id, right_id, voter, choice)
-        hint = (CHANNEL, json.dumps({"stream_id": str(assembly_id), "seq": None, "type": "ballot.turnout",
-                                     "subject_id": str(ballot_id), "audience": "public",
-                                     "data": {"voted": int(written[0]["turnout_rights"]) + 1,
-                                              "weight": int(written[0]["turnout_weight"]) + weight}}))
+        hint = unsequenced_hint(stream_id=assembly_id, event_type="ballot.turnout", subject_id=ballot_id,
+                                data={"voted": int(written[0]["turnout_rights"]) + 1,
+                                      "weight": int(written[0]["turnout_weight"]) + weight})
         await conn.execute(_RECORD_NOTIFY_SQL, *_audit_args(assembly_id, ballot_id, voter.user_id, [payload],
                                                             hint=hint))
         if chain:
