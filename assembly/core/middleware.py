@@ -111,12 +111,15 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
     await require_json_body(request)
 
 
+_NUL_REFUSAL = "may not contain the NUL character (U+0000)"
+
+
 def refuse_nul_in_query(request: Request[Any, Any, Any]) -> None:
     """Refuse with 422 a query parameter holding the NUL character: PostgreSQL text cannot store or
     compare it, and the query would fail with a database error (the fuzzer found ``?language=%00``)."""
     for name, value in request.query_params.multi_items():
         if "\x00" in value:
-            raise InvalidInput.for_field(name, "may not contain the NUL character (U+0000)")
+            raise InvalidInput.for_field(name, _NUL_REFUSAL)
 
 
 async def require_json_body(request: Request[Any, Any, Any]) -> None:
@@ -132,7 +135,9 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
     accepted: tuple[str, ...] = request.route_handler.opt.get("body_media_types", ("application/json",))
     if media_type in accepted or (media_type.endswith("+json") and "application/json" in accepted):
         if media_type != "text/csv":
-            _refuse_deep_json(await request.body())
+            body = await request.body()
+            _refuse_deep_json(body)
+            _refuse_nul_in_json(body)
         return
     if not media_type and not await request.body():
         return  # no body at all: let validation say which fields are missing
@@ -171,23 +176,23 @@ def json_nesting_depth(body: bytes, *, stop_at: int = MAX_JSON_DEPTH + 1) -> int
     return deepest
 
 
-_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-"""``\u0000`` in a JSON text, not preceded by an escaped backslash (``\\u0000`` is six ordinary characters)."""
-
-
 def _refuse_deep_json(body: bytes) -> None:
     if json_nesting_depth(body) > MAX_JSON_DEPTH:
         raise InvalidInput(f"the body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels",
                            code="body_too_deep")
-    if b"\\u0000" in body and _NUL_ESCAPE.search(body):
-        # PostgreSQL text and jsonb cannot hold U+0000: refuse here, naming the field, rather than fail
-        # in the database. Decoded only in this rare case (the handler decodes the body again).
-        try:
-            where = _nul_field(json.loads(body))
-        except ValueError:
-            return  # not JSON after all: the handler's decoding answers that
-        if where is not None:
-            raise InvalidInput.for_field(where, "may not contain the NUL character (U+0000)")
+
+
+def _refuse_nul_in_json(body: bytes) -> None:
+    """PostgreSQL text and jsonb cannot hold U+0000: refuse it here, naming the field, rather than fail in
+    the database. The body is decoded only when it spells ``\\u0000`` somewhere (the handler decodes it again)."""
+    if b"\\u0000" not in body:
+        return
+    try:
+        where = _nul_field(json.loads(body))
+    except ValueError:
+        return  # not JSON after all: the handler's decoding answers that
+    if where is not None:
+        raise InvalidInput.for_field(where, _NUL_REFUSAL)
 
 
 def _nul_field(value: Any, path: str = "") -> str | None:
