@@ -7,6 +7,7 @@ Handlers parse and authorize, call one service and shape the response. docs/posi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Annotated, Any
@@ -231,6 +232,12 @@ class MotionPositionController(Controller):
         return _read(await services.position_doc(db_session, position.id, base_url=_base_url(request)))
 
 
+def _csv(columns: Sequence[str], rows: Sequence[Sequence[object]], filename: str) -> Response[str]:
+    """A CSV download (RFC 4180 text, offered as an attachment named ``filename``)."""
+    return Response(formats.csv_text(columns, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 class BallotResultsController(Controller):
     """Ballot results as CSV, for spreadsheets and archives."""
 
@@ -244,8 +251,7 @@ class BallotResultsController(Controller):
                           db_session: NamedDependency[AsyncSession]) -> Response[str]:
         """Public once closed: counts in heads and weight per option, the rule, quorum and outcome."""
         rows = await services.ballot_result_rows(db_session, ballot_id)
-        return Response(formats.csv_text(services.RESULT_COLUMNS, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="ballot-{ballot_id}-results.csv"'})
+        return _csv(services.RESULT_COLUMNS, rows, f"ballot-{ballot_id}-results.csv")
 
     @get("/{ballot_id:uuid}/roll-call.csv", operation_id="GetBallotRollCallCsv",
          summary="A closed roll-call ballot, one row per voting right", opt=PUBLIC, security=[{}],
@@ -254,8 +260,7 @@ class BallotResultsController(Controller):
                             db_session: NamedDependency[AsyncSession]) -> Response[str]:
         """Public once closed; refused for a secret ballot (409 ``ballot_secret``)."""
         rows = await services.roll_call_rows(db_session, ballot_id)
-        return Response(formats.csv_text(services.ROLL_CALL_COLUMNS, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="ballot-{ballot_id}-roll-call.csv"'})
+        return _csv(services.ROLL_CALL_COLUMNS, rows, f"ballot-{ballot_id}-roll-call.csv")
 
 
 class MinutesController(Controller):
