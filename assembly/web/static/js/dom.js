@@ -33,3 +33,13 @@ export function coalesce(fn, ms = 250) {
   let timer = null;
   return () => { if (timer === null) timer = setTimeout(() => { timer = null; fn(); }, ms); };
 }
+
+/**
+ * For loads that may overlap (a live refresh while another is under way): each call starts a load and
+ * returns `isNewest()`, true until a later load starts. Only the newest load renders, so an older
+ * answer never paints over a newer one.
+ */
+export function newestLoads() {
+  let latest = 0;
+  return () => { const mine = ++latest; return () => mine === latest; };
+}

@@ -2,7 +2,7 @@
 // ballots (create, open, close, live turnout, results) and adoption by consensus.
 
 import { api } from "../api.js";
-import { coalesce, h, problemBox, replace } from "../dom.js";
+import { coalesce, h, newestLoads, problemBox, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { LiveStream } from "../live.js";
 import { detailed, resultView, setLiveState, turnoutText } from "./common.js";
@@ -156,15 +156,15 @@ export async function mount(root, { assemblies }) {
 
   // -- motions, amendments in voting order, consensus ---------------------------------------------
   // Only the newest load renders: a load begun before a ruling must not paint the order it replaced.
-  let motionsGeneration = 0;
+  const startMotionsLoad = newestLoads();
   async function loadMotions() {
-    const generation = ++motionsGeneration;
+    const isNewest = startMotionsLoad();
     const page = await api(`/api/assemblies/${assemblyId}/motions?limit=20`);
     const active = page.items.filter((m) => ["submitted", "admitted", "under_debate", "consensus_call", "voting"].includes(m.status));
     const parts = [h("h2", { id: "cmotions-h" }, t("motion.title"))];
     if (!active.length) parts.push(h("p", { class: "muted" }, t("motion.none")));
     for (const summary of active.slice(0, 5)) parts.push(await motionPanel(await api(`/api/motions/${summary.id}`)));
-    if (generation !== motionsGeneration) return;
+    if (!isNewest()) return;
     replace(motionsBox, parts);
   }
 

@@ -1,7 +1,7 @@
 // The delegate's page: current item, the floor, motions, and a ballot for every voting right held.
 
 import { ApiError, api, isMissingRoute } from "../api.js";
-import { coalesce, h, problemBox, replace } from "../dom.js";
+import { coalesce, h, newestLoads, problemBox, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { LiveStream } from "../live.js";
 import { verifyReceipt } from "../merkle.js";
@@ -79,10 +79,10 @@ export async function mount(root, { assemblies }) {
   // -- ballots ---------------------------------------------------------------------------------
   // Loads overlap (a live refresh while the delegate reviews a vote): only the newest one renders, so a
   // slower, older answer never replaces a newer page (and never drops the confirmation step).
-  let ballotsGeneration = 0;
+  const startBallotsLoad = newestLoads();
   let focusAfterRender = null;  // a selector to focus once the next render is in place
   async function loadBallots() {
-    const generation = ++ballotsGeneration;
+    const isNewest = startBallotsLoad();
     // The open ballots (each with the rights this delegation holds in it) and the last closed ones are
     // fetched side by side: a page's wait is the slowest request, not their sum.
     const openBallots = api(`/api/assemblies/${assemblyId}/ballots?status=open&limit=20`)
@@ -97,7 +97,7 @@ export async function mount(root, { assemblies }) {
     if (!open.length) parts.push(h("p", { class: "muted", id: "no-open-ballot" }, t("ballot.none_open")));
     for (const { form } of open) parts.push(form);
     for (const ballot of lastClosed) parts.push(closedBallot(ballot));
-    if (generation !== ballotsGeneration) return;  // a newer load is under way and renders instead
+    if (!isNewest()) return;  // a newer load is under way and renders instead
     // Keep the keyboard user's place across a live re-render.
     const focused = document.activeElement;
     const key = focused && ballotsBox.contains(focused) && focused.name ? `[name="${focused.name}"][value="${focused.value}"]` : null;
